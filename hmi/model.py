@@ -17,6 +17,9 @@ MAX_CELLS = 16
 MIN_CELLS = 8
 MAX_PACKS = 30
 HISTORY_CAPACITY = 50
+#: What the inverter page may write (registers 40 and 41), inclusive.
+ADDRESS_RANGE = (0, 50)
+CHARGE_VOLTAGE_LIMIT_RANGE_V = (48.0, 60.0)
 
 
 class WarningFlag(enum.IntEnum):
@@ -156,7 +159,9 @@ class ProtectionLimits:
         if sensor == "Environment":
             return (self.env_ut_protect_c, self.env_ut_alarm_c, self.env_ot_alarm_c,
                     self.env_ot_protect_c)
-        return (self.discharge_ut_protect_c, self.charge_ut_alarm_c, self.charge_ot_alarm_c,
+        # Cells: below the charge UT limit charging is already blocked, so that is the
+        # protect level a person must see, even though discharge still runs to -5 °C.
+        return (self.charge_ut_protect_c, self.charge_ut_alarm_c, self.charge_ot_alarm_c,
                 self.charge_ot_protect_c)
 
 
@@ -229,6 +234,10 @@ class PackSnapshot:
     limits: ProtectionLimits = DEFAULT_LIMITS
     settings: Optional[PackSettings] = None
     history: Optional[AlarmHistory] = None
+    #: Fields the link could not carry (exception reply, older firmware), by model path:
+    #: "temps_c.BMS", "settings", "limits", "history", "settings.firmware", ... A page shows
+    #: "—" with the reason; ``None`` values already say "missing", this says why.
+    unavailable: frozenset[str] = frozenset()
 
     @property
     def cell_count(self) -> int:

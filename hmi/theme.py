@@ -1,0 +1,106 @@
+"""Brand and semantic colours: the only place a page's colours come from.
+
+Pages ask for meanings (``ok``, ``warn``, ``alarm``, ``stale`` ...), never RGB. A battery
+maker replaces the theme file; a broken one falls back to the default with one log line,
+and a single bad colour falls back alone.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Optional
+
+log = logging.getLogger(__name__)
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+DEFAULT_THEME_FILE = ASSETS / "theme" / "default.json"
+
+Color = tuple[int, int, int]
+
+#: Every colour role a page may use, with the default value.
+DEFAULT_COLORS: dict[str, Color] = {
+    "background": (11, 13, 17),
+    "surface": (26, 30, 38),
+    "surface_high": (38, 44, 55),
+    "outline": (58, 66, 80),
+    "text": (242, 244, 247),
+    "text_muted": (164, 173, 186),
+    "accent": (45, 156, 219),
+    "on_accent": (255, 255, 255),
+    "ok": (60, 207, 110),
+    "warn": (255, 180, 0),
+    "alarm": (255, 74, 61),
+    "on_alarm": (255, 255, 255),
+    "stale": (125, 133, 148),
+}
+
+
+def _font_dir() -> Path:
+    # A pinned PyPI package carries the TTFs, so every machine renders the same glyphs.
+    import font_source_sans_pro
+    return Path(font_source_sans_pro.__file__).resolve().parent / "files"
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str = "PowerStack"
+    tagline: str = "LiFePO4 51.2 V 200 Ah"
+    logo: Optional[Path] = None
+    colors: dict[str, Color] = field(default_factory=lambda: dict(DEFAULT_COLORS))
+    font_regular: Path = field(default_factory=lambda: _font_dir() / "SourceSansPro-Regular.ttf")
+    font_bold: Path = field(default_factory=lambda: _font_dir() / "SourceSansPro-Semibold.ttf")
+
+    def __getattr__(self, role: str) -> Color:
+        # theme.ok, theme.alarm ...: an unknown role is a programming error, said plainly.
+        colors = object.__getattribute__(self, "colors")
+        if role in colors:
+            return colors[role]
+        raise AttributeError(f"theme has no colour role {role!r}")
+
+
+def parse_color(value: object) -> Color:
+    if isinstance(value, str) and value.startswith("#") and len(value) == 7:
+        return tuple(int(value[i:i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
+    if (isinstance(value, (list, tuple)) and len(value) == 3
+            and all(isinstance(c, int) and 0 <= c <= 255 for c in value)):
+        return tuple(value)  # type: ignore[return-value]
+    raise ValueError(f"{value!r} is not a colour (write \"#rrggbb\")")
+
+
+def load_theme(path: Optional[os.PathLike | str] = None) -> Theme:
+    """Read a theme file over the defaults. Never raises: a bad file gives the default."""
+    base = Theme()
+    if path is None:
+        path = DEFAULT_THEME_FILE
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("top level must be an object")
+    except (OSError, ValueError) as exc:
+        log.warning("theme %s unreadable (%s); using the default theme", path, exc)
+        return base
+    colors = dict(base.colors)
+    for role, value in (data.get("colors") or {}).items():
+        if role not in DEFAULT_COLORS:
+            log.warning("theme %s: unknown colour role %r ignored", path, role)
+            continue
+        try:
+            colors[role] = parse_color(value)
+        except ValueError as exc:
+            log.warning("theme %s: colour %s: %s; keeping the default", path, role, exc)
+    logo = data.get("logo")
+    logo_path = None
+    if isinstance(logo, str) and logo:
+        logo_path = (path.parent / logo).resolve()
+        if not logo_path.is_file():
+            log.warning("theme %s: logo %s not found; showing the name instead", path, logo_path)
+            logo_path = None
+    name = data.get("name")
+    tagline = data.get("tagline")
+    return replace(base, colors=colors, logo=logo_path,
+                   name=name if isinstance(name, str) and name else base.name,
+                   tagline=tagline if isinstance(tagline, str) else base.tagline)

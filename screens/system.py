@@ -1,0 +1,107 @@
+"""The parallel system on the master: totals over the packs that are live, and which
+packs are left out and why."""
+from __future__ import annotations
+
+import pygame
+
+from hmi import format as fmt
+from hmi.aggregate import Extreme, summarize
+from hmi.model import LinkState, PackView
+from hmi.widgets import Canvas, Tone, columns, panel, rows, text
+from screens.base import Page, PageContext
+from screens.common import labelled_value, lost_panel, row
+
+
+#: Sensor names short enough for "value (pack-place)" on the narrowest panel.
+SHORT_PLACE = {"Environment": "Env", "Cell1": "C1", "Cell2": "C2", "Cell3": "C3", "Cell4": "C4"}
+
+
+def _extreme(e: Extreme | None, unit: str, fmt_value) -> str:
+    if e is None:
+        return fmt.MISSING
+    return f"{fmt_value(e.value)} {unit}  ({e.address}-{SHORT_PLACE.get(e.where, e.where)})"
+
+
+class SystemPage(Page):
+    id = "system"
+    title = "System"
+    nav_label = "System"
+    icon = "system"
+    master_only = True
+    about_pack = False
+
+    def draw(self, cv: Canvas, rect: pygame.Rect, ctx: PageContext) -> None:
+        if not ctx.state.packs and ctx.state.system_link is not None:
+            self._from_summary_link(cv, rect, ctx)
+            return
+        p = cv.profile
+        s = summarize(ctx.state.packs)
+        top_h = round(rect.height * 0.42)
+        top = pygame.Rect(rect.x, rect.y, rect.width, top_h)
+        soc_c, v_c, a_c = columns(top, 3, p.gap)
+        labelled_value(cv, soc_c, "System SOC", fmt.percent(s.soc), "%")
+        labelled_value(cv, v_c, "Voltage", fmt.volts(s.voltage_v), "V")
+        labelled_value(cv, a_c, "Total current", fmt.amps(s.current_a), "A")
+        bottom = pygame.Rect(rect.x, top.bottom + p.gap, rect.width,
+                             rect.bottom - top.bottom - p.gap)
+        left, right = columns(bottom, 2, p.gap)
+        panel(cv, left)
+        panel(cv, right)
+        online_tone = Tone.NORMAL if not s.excluded else Tone.WARN
+        lrows = rows(left.inflate(0, -p.gap), 4, 0)
+        row(cv, lrows[0], "Packs online", f"{len(s.included)} / {s.configured}", online_tone)
+        states = {v.address: v.link.state.value for v in ctx.state.packs}
+        excluded = ", ".join(f"{a} {states.get(a, '')}".strip() for a in s.excluded) or "none"
+        row(cv, lrows[1], "Excluded", excluded, online_tone if s.excluded else Tone.MUTED,
+            role="label_bold")
+        row(cv, lrows[2], "Remaining", f"{fmt.amp_hours(s.remaining_ah)} Ah")
+        row(cv, lrows[3], "Full", f"{fmt.amp_hours(s.full_ah)} Ah")
+        rrows = rows(right.inflate(0, -p.gap), 5, 0)
+        row(cv, rrows[0], "Cell max", _extreme(s.max_cell, "mV", fmt.millivolts), role="label_bold")
+        row(cv, rrows[1], "Cell min", _extreme(s.min_cell, "mV", fmt.millivolts), role="label_bold")
+        row(cv, rrows[2], "Temp max", _extreme(s.max_temp, "°C", fmt.celsius), role="label_bold")
+        row(cv, rrows[3], "Temp min", _extreme(s.min_temp, "°C", fmt.celsius), role="label_bold")
+        n = len(s.active_alarms)
+        row(cv, rrows[4], "Active alarms", str(n), Tone.ALARM if n else Tone.NORMAL,
+            role="label_bold")
+
+    def _from_summary_link(self, cv: Canvas, rect: pygame.Rect, ctx: PageContext) -> None:
+        """A source that carries only the system summary (CAN): show what it carries and
+        say plainly what it does not."""
+        p = cv.profile
+        sysm = ctx.state.system
+        link = ctx.state.system_link
+        stale = link.state is LinkState.STALE
+        cv.stale = stale
+        if sysm is None:
+            lost_panel(cv, rect, PackView(0, None, link), ctx.state.source, "the master battery")
+            cv.stale = False
+            return
+        top_h = round(rect.height * 0.42)
+        top = pygame.Rect(rect.x, rect.y, rect.width, top_h)
+        soc_c, v_c, a_c = columns(top, 3, p.gap)
+        labelled_value(cv, soc_c, "System SOC", fmt.percent(sysm.soc), "%")
+        labelled_value(cv, v_c, "Voltage", fmt.volts(sysm.voltage_v), "V")
+        labelled_value(cv, a_c, "Total current", fmt.amps(sysm.current_a), "A")
+        bottom = pygame.Rect(rect.x, top.bottom + p.gap, rect.width,
+                             rect.bottom - top.bottom - p.gap)
+        left, right = columns(bottom, 2, p.gap)
+        panel(cv, left)
+        panel(cv, right)
+        lrows = rows(left.inflate(0, -p.gap), 4, 0)
+        row(cv, lrows[0], "Packs", fmt.MISSING if sysm.packs is None else str(sysm.packs))
+        row(cv, lrows[1], "Temperature", f"{fmt.celsius(sysm.temperature_c)} °C")
+        row(cv, lrows[2], "Charge limit",
+            f"{fmt.volts(sysm.charge_voltage_limit_v, 1)} V  {fmt.amps_plain(sysm.charge_current_limit_a)} A",
+            role="label_bold")
+        row(cv, lrows[3], "Discharge limit",
+            f"{fmt.amps_plain(sysm.discharge_current_limit_a)} A", role="label_bold")
+        rrows = rows(right.inflate(0, -p.gap), 4, 0)
+        row(cv, rrows[0], "Cell max", f"{fmt.millivolts(sysm.max_cell_mv)} mV", role="label_bold")
+        row(cv, rrows[1], "Cell min", f"{fmt.millivolts(sysm.min_cell_mv)} mV", role="label_bold")
+        n = len(sysm.protections)
+        row(cv, rrows[2], "Protections", ", ".join(sorted(sysm.protections)) or "none",
+            Tone.ALARM if n else Tone.NORMAL, role="label_bold")
+        text(cv, "Per-pack and per-cell values: not available on CAN", "small",
+             cv.theme.text_muted, (rrows[3].x + p.margin, rrows[3].centery), "midleft")
+        cv.stale = False
