@@ -16,6 +16,9 @@ import logging
 import os
 import sys
 
+# pygame prints a greeting on import; a panel's journal and --list-pages want none.
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
 log = logging.getLogger("hmi")
 
 
@@ -33,6 +36,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--theme", help="brand theme JSON (default assets/theme/default.json)")
     ap.add_argument("--page", default="logo", help="page to start on (default logo)")
     ap.add_argument("--log-level", default="INFO")
+    ap.add_argument("--sleep-after", type=float, default=300.0, metavar="S",
+                    help="backlight off after S idle seconds; 0 = never (default %(default)s)")
+    ap.add_argument("--pin", default=os.environ.get("HMI_PIN", "1234"),
+                    help="installer PIN for settings writes (env HMI_PIN; default 1234)")
+    ap.add_argument("--record", metavar="FILE",
+                    help="record the live link: CAN as .log/.asc/.blf, Modbus as a capture")
+    ap.add_argument("--exit-after", type=float, default=0.0, metavar="S",
+                    help="quit after S seconds (smoke tests and demos)")
     shot = ap.add_argument_group("headless rendering")
     shot.add_argument("--screenshot", metavar="PAGE", help="render PAGE to --out and exit")
     shot.add_argument("--out", default="screenshot.png")
@@ -128,6 +139,7 @@ def run_live(args) -> int:
     from drivers import DriverError, open_source
     from hmi import loop
     from hmi.app import HmiApp
+    from hmi.backlight import find_backlight
     from hmi.bus import DataBus
     from hmi.profile import get_profile
     from hmi.theme import load_theme
@@ -141,12 +153,20 @@ def run_live(args) -> int:
     bus = DataBus(freshness=driver.freshness, local_address=driver.local_address,
                   source=args.source)
     screen = loop.open_display(profile.size, args.fullscreen, theme.name)
-    app = HmiApp(bus, profile, theme, start_page=args.page)
-    app.driver = driver
+    backlight = find_backlight() if args.fullscreen else None
+    app = HmiApp(bus, profile, theme, start_page=args.page, driver=driver, pin=args.pin,
+                 sleep_after_s=args.sleep_after, backlight=backlight)
     log.info("HMI %s on %s, source %s", theme.name, profile.name, args.source)
     driver.start(bus)
+    if args.record:
+        try:
+            if driver.start_recording(args.record) is None:
+                log.warning("recording to %s could not start (see above)", args.record)
+        except DriverError as exc:
+            log.warning("--record: %s", exc)
     try:
-        loop.run(app, screen)
+        frames = loop.run(app, screen, exit_after_s=args.exit_after)
+        log.info("stopped after %d frames", frames)
     finally:
         driver.stop()
         import pygame

@@ -9,7 +9,7 @@ from abc import ABC, abstractmethod
 from typing import Optional
 
 from hmi.bus import DataBus, Freshness
-from hmi.model import Command
+from hmi.model import Command, CommandResult
 
 
 class DriverError(Exception):
@@ -38,16 +38,18 @@ class DriverABC(ABC):
         """Stop the thread and release the link; safe to call twice."""
 
     def submit(self, command: Command) -> None:
-        """Queue a command; the answer arrives later through ``bus.complete``."""
-        from hmi.model import CommandResult
-        self._bus_for_results().complete(CommandResult(command.id, False,
-                                                       f"{self.name}: not supported"))
+        """Queue a command; the answer arrives later through ``bus.complete``.
 
-    def _bus_for_results(self) -> DataBus:
+        A source that cannot write (CAN, a recording) answers at once that it cannot.
+        """
         bus: Optional[DataBus] = getattr(self, "bus", None)
-        if bus is None:
-            raise DriverError("driver not started")
-        return bus
+        if bus is not None:
+            bus.complete(CommandResult(command.id, False,
+                                       f"the {self.name} link cannot change settings"))
+
+    def start_recording(self, path: str) -> object:
+        """Write what the live link carries to ``path`` (CAN logs, Modbus captures)."""
+        raise DriverError(f"the {self.name} source has no link to record")
 
 
 def parse_options(arg: str) -> dict[str, str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import pygame
 
@@ -46,14 +47,23 @@ def touch_position(event: pygame.event.Event, size: tuple[int, int]) -> tuple[in
     return (min(size[0] - 1, int(event.x * size[0])), min(size[1] - 1, int(event.y * size[1])))
 
 
-def run(app: HmiApp, screen: pygame.Surface) -> None:
+def run(app: HmiApp, screen: pygame.Surface, exit_after_s: float = 0.0) -> int:
+    """Run until the window closes (or ``exit_after_s`` wall seconds, for smoke tests).
+
+    Returns the number of frames drawn.
+    """
     waker = _Waker(pygame.event.custom_type())
     app.bus.set_waker(waker)
     size = screen.get_size()
     frame_ms = 1000 // MAX_FPS
     last_flip = 0
+    frames = 0
+    dark = False
+    started = time.monotonic()
     running = True
     while running:
+        if exit_after_s and time.monotonic() - started >= exit_after_s:
+            break
         # Wake at least once a second: ages on screen count in seconds.
         event = pygame.event.wait(1000)
         for ev in [event, *pygame.event.get()]:
@@ -72,6 +82,14 @@ def run(app: HmiApp, screen: pygame.Surface) -> None:
                 app.release(touch_position(ev, size))
         app.update()
         state = app.bus.view()
+        if app.asleep:
+            if not dark:
+                # With no backlight to switch (desktop), a black frame shows the sleep.
+                screen.fill((0, 0, 0))
+                pygame.display.flip()
+                dark = True
+            continue
+        dark = False
         if app.needs_draw(state):
             wait = frame_ms - (pygame.time.get_ticks() - last_flip)
             if wait > 0:
@@ -79,3 +97,5 @@ def run(app: HmiApp, screen: pygame.Surface) -> None:
             app.draw(screen, state)
             pygame.display.flip()
             last_flip = pygame.time.get_ticks()
+            frames += 1
+    return frames

@@ -10,7 +10,8 @@ from typing import Callable, Optional
 
 import pygame
 
-from drivers.simbms import SIM_EPOCH, SCENARIOS, BatterySim
+from drivers.sim import SimDriver
+from drivers.simbms import SIM_EPOCH, SCENARIOS
 from hmi.app import HmiApp
 from hmi.bus import DataBus, FakeClock, Freshness
 from hmi.model import Command, CommandResult
@@ -19,56 +20,45 @@ from hmi.scenes import headless
 from hmi.theme import load_theme
 
 
-class InlineSimDriver:
-    """A driver double that answers commands at once from the simulator, as the real
-    drivers do later: settings written and read back, or refused with a reason."""
+class RefusingSimDriver(SimDriver):
+    """The real simulated driver, except that the BMS refuses every command with
+    ``reason`` (as a firmware that answers a write with an exception would)."""
 
-    def __init__(self, sim: BatterySim, bus: DataBus, fail_with: Optional[str] = None):
-        self.sim, self.bus, self.fail_with = sim, bus, fail_with
-        self.commands: list[Command] = []
+    def __init__(self, reason: str, **kw):
+        super().__init__(**kw)
+        self.reason = reason
 
-    def submit(self, command: Command) -> None:
-        self.commands.append(command)
-        if self.fail_with:
-            self.bus.complete(CommandResult(command.id, False, self.fail_with))
-            return
-        try:
-            if command.kind == "clear_history":
-                history = self.sim.clear_history(command.address)
-                result = CommandResult(command.id, True, history=history)
-            else:
-                settings = self.sim.write_settings(command.address, dict(command.changes))
-                result = CommandResult(command.id, True, settings=settings)
-        except ValueError as exc:
-            result = CommandResult(command.id, False, str(exc))
-        for snap in self.sim.snapshots():
-            self.bus.publish(snap)
-        self.bus.complete(result)
+    def _handle(self, command: Command, publish: bool = True) -> None:
+        self.bus.complete(CommandResult(command.id, False, self.reason))
 
 
 class Harness:
     def __init__(self, profile: str = "480x320", *, packs: int = 1, scenario: str = "day",
                  at: float | str = "charging", seed: int = 1, cells: int = 16,
                  start_page: str = "pack", local_address: int = 1,
-                 driver: str = "inline", fail_with: Optional[str] = None, **app_kwargs):
+                 fail_with: Optional[str] = None, **app_kwargs):
         headless()
         t0 = SCENARIOS[scenario].moments[at] if isinstance(at, str) else at
-        self.sim = BatterySim(packs=packs, seed=seed, scenario=scenario, cells=cells)
-        self.sim.run_until(t0)
-        self.clock = FakeClock(SIM_EPOCH, self.sim.t)
+        options = dict(packs=packs, seed=seed, scenario=scenario, cells=cells, start=t0)
+        # The real driver, ticked by hand: commands run and results arrive on each tick.
+        self.driver = (RefusingSimDriver(fail_with, **options) if fail_with
+                       else SimDriver(**options))
+        self.sim = self.driver.sim
+        self.clock = FakeClock(SIM_EPOCH, t0)
         self.bus = DataBus(self.clock, Freshness(5.0, 15.0), local_address=local_address,
                            source="sim")
-        self.bus.configure(self.sim.addresses)
-        self.driver = InlineSimDriver(self.sim, self.bus, fail_with) if driver else None
+        self.commands: list[Command] = []
+        submit = self.driver.submit
+        self.driver.submit = lambda c: (self.commands.append(c), submit(c))
+        self.driver.connect(self.bus)
         self.app = HmiApp(self.bus, PROFILES[profile], load_theme(), start_page=start_page,
                           driver=self.driver, **app_kwargs)
         self.surface = pygame.Surface(PROFILES[profile].size)
-        self.publish()
         self.frame()
 
     def publish(self) -> None:
-        for snap in self.sim.snapshots():
-            self.bus.publish(snap)
+        """Answer queued commands and publish now, without moving time."""
+        self.driver.tick(0.0)
 
     def frame(self) -> None:
         self.app.update()
@@ -77,10 +67,11 @@ class Harness:
     def advance(self, seconds: int, publish: bool = True) -> None:
         """Move simulated and screen time together, one second at a time."""
         for _ in range(int(seconds)):
-            self.sim.step(1.0)
             self.clock.advance(1.0)
             if publish:
-                self.publish()
+                self.driver.tick(1.0)
+            else:
+                self.sim.step(1.0)
             self.app.update()
         self.frame()
 
@@ -103,6 +94,7 @@ class Harness:
 
     def tap_at(self, pos: tuple[int, int]) -> None:
         self.app.tap(pos)
+        self.publish()   # the driver's next turn: it answers what the tap asked for
         self.frame()
 
     def drag(self, start: tuple[int, int], end: tuple[int, int]) -> None:

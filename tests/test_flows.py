@@ -72,10 +72,10 @@ def test_clear_asks_first_and_shows_cleared_only_after_the_driver_confirms():
     h.tap("ask_clear")
     assert h.app.ui.dialog == ("confirm_clear",)
     h.tap("close_dialog")                       # cancel: nothing sent
-    assert h.driver.commands == [] and history_of(h) == before
+    assert h.commands == [] and history_of(h) == before
     h.tap("ask_clear")
     h.tap("clear_history")
-    assert [c.kind for c in h.driver.commands] == ["clear_history"]
+    assert [c.kind for c in h.commands] == ["clear_history"]
     assert history_of(h).records == ()
     assert history_of(h).total == before.total
     assert h.app.notice is not None and h.app.notice.ok and "cleared" in h.app.notice.text
@@ -110,11 +110,11 @@ def test_apply_needs_the_pin_writes_reads_back_and_only_then_says_applied():
     assert settings_of(h) == old, "editing changes nothing on the BMS"
     h.tap("apply")
     enter_pin(h, "9999")
-    assert h.app.ui.dialog == ("pin", "", "Wrong PIN") and h.driver.commands == []
+    assert h.app.ui.dialog == ("pin", "", "Wrong PIN") and h.commands == []
     enter_pin(h, "1234")
     assert h.app.ui.dialog == ("confirm_write",)
     h.tap("confirm_write")
-    (cmd,) = h.driver.commands
+    (cmd,) = h.commands
     assert dict(cmd.changes) == {"protocol_id": 3,
                                  "charge_voltage_limit_v": round(old.charge_voltage_limit_v + 0.2, 1)}
     new = settings_of(h)
