@@ -380,9 +380,10 @@ class HmiApp:
             nav = pygame.Rect(0, p.height - p.nav_h, p.width, p.nav_h)
             body = pygame.Rect(0, head.bottom, p.width, nav.top - head.bottom).inflate(
                 -2 * p.margin, -2 * p.gap)
-            if page.about_pack:
-                link = pack.link if pack is not None else None
+            if pack is not None and page.about_pack:
+                link = pack.link
             else:
+                # A summary-only source (CAN): its one link is what every page depends on.
                 link = state.system_link if not state.packs else None
             chrome.header(cv, head, page, pack if page.about_pack else None, link)
             has_data = pack is not None and pack.snapshot is not None

@@ -17,7 +17,7 @@ from hmi.app import HmiApp
 from hmi.bus import DataBus, FakeClock, Freshness
 from hmi.model import BusState
 from hmi.profile import Profile
-from hmi.theme import Theme
+from hmi.theme import ASSETS, Theme
 
 #: Simulated seconds published before the moment, so a pack that fell silent has a
 #: "last seen" time, as it would on a running screen.
@@ -41,6 +41,8 @@ class Scene:
     pages: tuple[str, ...] = ("pack", "cells", "temps")
     #: A write or clear outcome shown at the foot of the page: (ok, text).
     notice: tuple = ()
+    #: A CAN recording to show instead of the simulator (``at`` = seconds into it).
+    replay: str = ""
 
 
 #: The scenes every profile is checked in (issue 3).
@@ -79,6 +81,11 @@ FLOW_SCENES: tuple[Scene, ...] = (
     Scene("30packs", packs=30, pages=("packs",)),
     Scene("pack3", scenario="mixed", at="charging", packs=4, pages=("pack-detail",),
           ui=(("detail_address", 3), ("selected", 1))),
+    # The committed CAN sample, replayed: the system summary, and what CAN cannot carry.
+    Scene("can-replay", replay="recordings/sample-can.log", at=60.0,
+          pages=("system", "pack", "packs")),
+    Scene("can-stale", replay="recordings/sample-can.log", at=60.0, silence_s=4.0,
+          pages=("system",)),
 )
 
 
@@ -94,8 +101,24 @@ def moment_seconds(scenario: str, at: Union[str, float]) -> float:
     return float(at)
 
 
+def replay_state(scene: Scene) -> tuple[DataBus, BusState]:
+    """The system a CAN recording shows at ``scene.at`` seconds, as a frame would see it."""
+    from drivers.can.driver import DEFAULT_SILENCE_S, link_freshness
+    from drivers.replay import system_at
+    from drivers.simbms import SIM_EPOCH
+    snap = system_at(ASSETS / scene.replay, float(scene.at))
+    clock = FakeClock(SIM_EPOCH, float(scene.at))
+    bus = DataBus(clock, link_freshness(DEFAULT_SILENCE_S), source=f"replay:{scene.replay}")
+    if snap is not None:
+        bus.publish_system(snap)
+    clock.advance(scene.silence_s)
+    return bus, bus.view()
+
+
 def scene_state(scene: Scene) -> tuple[DataBus, BusState]:
     """Run the simulator to the scene's moment and return the bus as a frame would see it."""
+    if scene.replay:
+        return replay_state(scene)
     from drivers.simbms import SIM_EPOCH, BatterySim
 
     t = moment_seconds(scene.scenario, scene.at)

@@ -7,7 +7,7 @@ import pygame
 from hmi import format as fmt
 from hmi.aggregate import Extreme, summarize
 from hmi.model import LinkState, PackView
-from hmi.widgets import Canvas, Tone, columns, panel, rows, text
+from hmi.widgets import Canvas, Tone, columns, panel, rows, text, wrap
 from screens.base import Page, PageContext
 from screens.common import labelled_value, lost_panel, row
 
@@ -102,6 +102,8 @@ class SystemPage(Page):
         n = len(sysm.protections)
         row(cv, rrows[2], "Protections", ", ".join(sorted(sysm.protections)) or "none",
             Tone.ALARM if n else Tone.NORMAL, role="label_bold")
-        text(cv, "Per-pack and per-cell values: not available on CAN", "small",
-             cv.theme.text_muted, (rrows[3].x + p.margin, rrows[3].centery), "midleft")
+        y = rrows[3].y
+        for line in wrap(cv, "Pack and cell values: not available on CAN", "small",
+                         rrows[3].width - 2 * p.margin):
+            y = text(cv, line, "small", cv.theme.text_muted, (rrows[3].x + p.margin, y)).bottom
         cv.stale = False
