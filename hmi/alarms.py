@@ -168,6 +168,8 @@ def explain(record: AlarmRecord, limits: ProtectionLimits) -> list[str]:
         lines.append(f"Value at trip: {value} (limit {lim_s})")
     elif value:
         lines.append(f"Value at trip: {value}")
+    if record.pack_voltage_v is not None and record.soc is not None:
+        lines.append(f"Pack then: {record.pack_voltage_v:.2f} V, SOC {record.soc} %")
     lines.append(i.advice)
     return lines
 

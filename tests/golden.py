@@ -32,9 +32,11 @@ def compare(name: str, surface: pygame.Surface) -> str | None:
         return None
     diff = ImageChops.difference(golden, actual)
     bbox = diff.getbbox()
-    mask = diff.convert("L").point(lambda v: 255 if v else 0)
-    count = sum(1 for v in mask.getdata() if v)
-    first = next((i for i, v in enumerate(mask.getdata()) if v), 0)
+    # Any channel off by any amount counts (a grey conversion would hide a 1-step blue).
+    r, g, b = diff.split()
+    mask = ImageChops.lighter(ImageChops.lighter(r, g), b).point(lambda v: 255 if v else 0)
+    count = mask.histogram()[255]
+    first = mask.tobytes().find(b"\xff")
     x, y = first % actual.width, first // actual.width
     FAILURE_DIR.mkdir(exist_ok=True)
     save_png(surface, FAILURE_DIR / f"{name}-actual.png")
