@@ -8,6 +8,7 @@ here, so what a reviewer sees is exactly what the tests compare.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from typing import Callable, Iterator, Union
 
@@ -168,6 +169,17 @@ def golden_cases(profiles: dict[str, Profile], theme: Theme
             for pname, profile in profiles.items():
                 yield (f"{page}-{scene.name}-{pname}",
                        lambda sc=scene, pg=page, pr=profile: render_scene(sc, pg, pr, theme))
+
+
+def headless_environment() -> None:
+    """No window, no sound, one time zone: what makes a render the same on any machine.
+
+    Call before pygame opens anything (tests and the golden tool call it first thing).
+    """
+    os.environ["SDL_VIDEODRIVER"] = "dummy"
+    os.environ["SDL_AUDIODRIVER"] = "dummy"
+    os.environ["TZ"] = "UTC"
+    time.tzset()
 
 
 def headless() -> None:

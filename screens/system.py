@@ -36,17 +36,7 @@ class SystemPage(Page):
             return
         p = cv.profile
         s = summarize(ctx.state.packs)
-        top_h = round(rect.height * 0.42)
-        top = pygame.Rect(rect.x, rect.y, rect.width, top_h)
-        soc_c, v_c, a_c = columns(top, 3, p.gap)
-        labelled_value(cv, soc_c, "System SOC", fmt.percent(s.soc), "%")
-        labelled_value(cv, v_c, "Voltage", fmt.volts(s.voltage_v), "V")
-        labelled_value(cv, a_c, "Total current", fmt.amps(s.current_a), "A")
-        bottom = pygame.Rect(rect.x, top.bottom + p.gap, rect.width,
-                             rect.bottom - top.bottom - p.gap)
-        left, right = columns(bottom, 2, p.gap)
-        panel(cv, left)
-        panel(cv, right)
+        left, right = self._layout(cv, rect, s.soc, s.voltage_v, s.current_a)
         online_tone = Tone.NORMAL if not s.excluded else Tone.WARN
         lrows = rows(left.inflate(0, -p.gap), 4, 0)
         row(cv, lrows[0], "Packs online", f"{len(s.included)} / {s.configured}", online_tone)
@@ -65,6 +55,23 @@ class SystemPage(Page):
         row(cv, rrows[4], "Active alarms", str(n), Tone.ALARM if n else Tone.NORMAL,
             role="label_bold")
 
+    def _layout(self, cv: Canvas, rect: pygame.Rect, soc, volts, amps
+                ) -> tuple[pygame.Rect, pygame.Rect]:
+        """The three headline numbers on top; returns the two detail panels below them.
+        The same places whatever the source, so a person finds SOC where it always is."""
+        p = cv.profile
+        top = pygame.Rect(rect.x, rect.y, rect.width, round(rect.height * 0.42))
+        soc_c, v_c, a_c = columns(top, 3, p.gap)
+        labelled_value(cv, soc_c, "System SOC", fmt.percent(soc), "%")
+        labelled_value(cv, v_c, "Voltage", fmt.volts(volts), "V")
+        labelled_value(cv, a_c, "Total current", fmt.amps(amps), "A")
+        bottom = pygame.Rect(rect.x, top.bottom + p.gap, rect.width,
+                             rect.bottom - top.bottom - p.gap)
+        left, right = columns(bottom, 2, p.gap)
+        panel(cv, left)
+        panel(cv, right)
+        return left, right
+
     def _from_summary_link(self, cv: Canvas, rect: pygame.Rect, ctx: PageContext) -> None:
         """A source that carries only the system summary (CAN): show what it carries and
         say plainly what it does not."""
@@ -77,17 +84,7 @@ class SystemPage(Page):
             lost_panel(cv, rect, PackView(0, None, link), ctx.state.source, "the master battery")
             cv.stale = False
             return
-        top_h = round(rect.height * 0.42)
-        top = pygame.Rect(rect.x, rect.y, rect.width, top_h)
-        soc_c, v_c, a_c = columns(top, 3, p.gap)
-        labelled_value(cv, soc_c, "System SOC", fmt.percent(sysm.soc), "%")
-        labelled_value(cv, v_c, "Voltage", fmt.volts(sysm.voltage_v), "V")
-        labelled_value(cv, a_c, "Total current", fmt.amps(sysm.current_a), "A")
-        bottom = pygame.Rect(rect.x, top.bottom + p.gap, rect.width,
-                             rect.bottom - top.bottom - p.gap)
-        left, right = columns(bottom, 2, p.gap)
-        panel(cv, left)
-        panel(cv, right)
+        left, right = self._layout(cv, rect, sysm.soc, sysm.voltage_v, sysm.current_a)
         lrows = rows(left.inflate(0, -p.gap), 4, 0)
         row(cv, lrows[0], "Packs", fmt.MISSING if sysm.packs is None else str(sysm.packs))
         row(cv, lrows[1], "Temperature", f"{fmt.celsius(sysm.temperature_c)} °C")

@@ -5,25 +5,21 @@ Usage: .venv/bin/python tools/update_goldens.py [name-substring ...]
 Then open every changed golden (git status tests/goldens) and the contact sheet
 (docs/contact-sheet.png) and check each shows what the page should before committing.
 """
-import os
 import sys
-import time
 from pathlib import Path
 
-os.environ["SDL_VIDEODRIVER"] = "dummy"
-os.environ["SDL_AUDIODRIVER"] = "dummy"
-os.environ["TZ"] = "UTC"
-time.tzset()
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from hmi.contact_sheet import contact_sheet  # noqa: E402
 from hmi.profile import PROFILES  # noqa: E402
-from hmi.scenes import golden_cases, headless, save_png, surface_rgb  # noqa: E402
+from hmi.scenes import (golden_cases, headless, headless_environment, save_png,  # noqa: E402
+                        surface_rgb)
 from hmi.theme import load_theme  # noqa: E402
 
 
 def main(filters: list[str]) -> int:
+    headless_environment()
     headless()
     theme = load_theme()
     golden_dir = ROOT / "tests" / "goldens"
