@@ -48,6 +48,20 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class FrameReport:
+    """What the last frame showed, for checks that no stale value was drawn as live."""
+
+    page: str
+    #: The pack the page was about, if any.
+    address: Optional[int]
+    #: The link state of that pack when the frame was drawn.
+    link: Optional[LinkState]
+    #: "live" (values in their colours), "stale" (values greyed), "withdrawn" (lost
+    #: panel, no values), "unavailable" (the source does not carry them), "none".
+    values: str
+
+
+@dataclass(frozen=True)
 class Banner:
     address: int
     code: int
@@ -84,6 +98,7 @@ class HmiApp:
         self._ids = itertools.count(1)
         self._pending: dict[int, tuple[str, float]] = {}
         self._known_alarms: Optional[frozenset[tuple[int, int]]] = None
+        self.last_frame: Optional[FrameReport] = None
 
     # -- navigation --------------------------------------------------------------------
     def nav_pages(self, state: BusState) -> list[Page]:
@@ -369,49 +384,61 @@ class HmiApp:
         state = state or self.bus.view()
         page = self.pages[self.ui.page]
         pack = self.page_pack(state)
-        p = self.profile
         surface.fill(self.theme.background)
-        cv = Canvas(surface, self.theme, p, self.text)
+        cv = Canvas(surface, self.theme, self.profile, self.text)
         ctx = PageContext(state, self.ui, pack, {"protocols": self.protocols})
         if page.id == "logo":
             page.draw(cv, surface.get_rect(), ctx)
+            values = "none"
         else:
-            head = pygame.Rect(0, 0, p.width, p.header_h)
-            nav = pygame.Rect(0, p.height - p.nav_h, p.width, p.nav_h)
-            body = pygame.Rect(0, head.bottom, p.width, nav.top - head.bottom).inflate(
-                -2 * p.margin, -2 * p.gap)
-            if pack is not None and page.about_pack:
-                link = pack.link
-            else:
-                # A summary-only source (CAN): its one link is what every page depends on.
-                link = state.system_link if not state.packs else None
-            chrome.header(cv, head, page, pack if page.about_pack else None, link)
-            has_data = pack is not None and pack.snapshot is not None
-            if page.about_pack and not has_data and not state.packs and state.system_link:
-                unavailable_panel(cv, body, "Not available on CAN",
-                                  "The inverter link carries only the system summary.")
-            elif page.about_pack and not has_data:
-                lost_panel(cv, body, pack or PackView(state.local_address, None, _NO_LINK),
-                           state.source)
-            else:
-                cv.stale = bool(page.about_pack and pack.link.state is LinkState.STALE)
-                page.draw(cv, body, ctx)
-                cv.stale = False
-            chrome.nav_bar(cv, nav, self.nav_pages(state),
-                           "packs" if self.ui.page == "pack-detail" else self.ui.page)
-            if self.banners and not self.ui.dialog:
-                chrome.alarm_banner(cv, head, self.banners[-1], len(self.banners))
-            if self.notice and not self.ui.dialog:
-                chrome.notice(cv, body, self.notice.ok, self.notice.text)
-            overlay = surface.get_rect().inflate(-2 * p.margin, -2 * p.margin)
-            if self.ui.dialog[:1] == ("busy",):
-                busy(cv, overlay, self.ui.dialog[1])
-            elif not page.about_pack or has_data:
-                cv.stale = False
-                page.draw_overlay(cv, overlay, ctx)
+            values = self._draw_page(cv, page, ctx)
         self._targets = cv.targets
         self._drawn_key = self._frame_key(state)
+        about = pack if page.about_pack else None
+        self.last_frame = FrameReport(page.id, about.address if about else None,
+                                      about.link.state if about else None, values)
         return state
+
+    def _draw_page(self, cv: Canvas, page: Page, ctx: PageContext) -> str:
+        """Header, the page (or why its values are not shown), nav bar, then what goes
+        on top: banner, notice, dialog. Returns how the values were shown."""
+        p, state, pack = self.profile, ctx.state, ctx.pack
+        head = pygame.Rect(0, 0, p.width, p.header_h)
+        nav = pygame.Rect(0, p.height - p.nav_h, p.width, p.nav_h)
+        body = pygame.Rect(0, head.bottom, p.width, nav.top - head.bottom).inflate(
+            -2 * p.margin, -2 * p.gap)
+        if pack is not None and page.about_pack:
+            link = pack.link
+        else:
+            # A summary-only source (CAN): its one link is what every page depends on.
+            link = state.system_link if not state.packs else None
+        chrome.header(cv, head, page, pack if page.about_pack else None, link)
+        has_data = pack is not None and pack.snapshot is not None
+        if page.about_pack and not has_data and not state.packs and state.system_link:
+            unavailable_panel(cv, body, "Not available on CAN",
+                              "The inverter link carries only the system summary.")
+            values = "unavailable"
+        elif page.about_pack and not has_data:
+            lost_panel(cv, body, pack or PackView(state.local_address, None, _NO_LINK),
+                       state.source)
+            values = "withdrawn"
+        else:
+            cv.stale = bool(page.about_pack and pack.link.state is LinkState.STALE)
+            page.draw(cv, body, ctx)
+            values = ("stale" if cv.stale else "live") if page.about_pack else "none"
+            cv.stale = False
+        chrome.nav_bar(cv, nav, self.nav_pages(state),
+                       "packs" if self.ui.page == "pack-detail" else self.ui.page)
+        if self.banners and not self.ui.dialog:
+            chrome.alarm_banner(cv, head, self.banners[-1], len(self.banners))
+        if self.notice and not self.ui.dialog:
+            chrome.notice(cv, body, self.notice.ok, self.notice.text)
+        overlay = cv.surface.get_rect().inflate(-2 * p.margin, -2 * p.margin)
+        if self.ui.dialog[:1] == ("busy",):
+            busy(cv, overlay, self.ui.dialog[1])
+        elif not page.about_pack or has_data:
+            page.draw_overlay(cv, overlay, ctx)
+        return values
 
 
 def astuple(d: Draft) -> tuple:

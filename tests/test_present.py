@@ -1,0 +1,58 @@
+"""Partial display updates: only what changed is sent, and nothing that changed is missed."""
+import random
+
+import pygame
+
+from hmi.present import changed_rects
+
+
+def frame(size=(800, 480), color=(20, 20, 20)):
+    s = pygame.Surface(size)
+    s.fill(color)
+    return s
+
+
+def raw(s):
+    return pygame.image.tobytes(s, "RGBX")
+
+
+def covered(rects, x, y):
+    return any(r.collidepoint(x, y) for r in rects)
+
+
+def test_no_previous_frame_or_many_changes_means_a_full_update():
+    a = frame()
+    assert changed_rects(None, raw(a), a.get_size()) is None
+    b = frame()
+    for i in range(40):
+        b.set_at((i * 19 % 800, i * 37 % 480), (255, 0, 0))
+    assert changed_rects(raw(a), raw(b), a.get_size(), max_rects=4) is None
+
+
+def test_an_unchanged_frame_sends_nothing():
+    a = frame()
+    assert changed_rects(raw(a), raw(frame()), a.get_size()) == []
+
+
+def test_a_small_change_sends_a_small_rect_that_covers_it():
+    a, b = frame(), frame()
+    pygame.draw.rect(b, (200, 0, 0), pygame.Rect(500, 200, 30, 10))
+    rects = changed_rects(raw(a), raw(b), a.get_size())
+    assert rects and sum(r.width * r.height for r in rects) <= 2 * 80 * 16 * 2
+    for x in range(500, 530):
+        for y in range(200, 210):
+            assert covered(rects, x, y)
+
+
+def test_every_changed_pixel_is_covered_for_random_edits():
+    rng = random.Random(7)
+    for _ in range(30):
+        a = frame((480, 272))
+        b = a.copy()
+        points = [(rng.randrange(480), rng.randrange(272)) for _ in range(rng.randrange(1, 6))]
+        for p in points:
+            b.set_at(p, (rng.randrange(256), 1, 2))
+        rects = changed_rects(raw(a), raw(b), a.get_size(), max_rects=50)
+        assert rects is not None
+        for p in points:
+            assert covered(rects, *p), (p, rects)
