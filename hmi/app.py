@@ -37,7 +37,7 @@ COMMAND_TIMEOUT_S = 10.0
 DEFAULT_PIN = "1234"
 MAX_PIN_DIGITS = 8
 
-_NO_LINK = PackLink(LinkState.LOST, None, None, "not configured")
+_NO_LINK = PackLink(LinkState.LOST, None, None, "no data source")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import time
 import pygame
 
 from hmi.app import HmiApp
+from hmi.display import Screen
 
 log = logging.getLogger(__name__)
 
@@ -31,30 +32,20 @@ class _Waker:
             pygame.event.post(pygame.event.Event(self.event_type))
 
 
-def open_display(size: tuple[int, int], fullscreen: bool, title: str) -> pygame.Surface:
-    pygame.display.init()
-    pygame.font.init()
-    flags = pygame.FULLSCREEN if fullscreen else 0
-    screen = pygame.display.set_mode(size, flags)
-    pygame.display.set_caption(title)
-    if fullscreen:
-        pygame.mouse.set_visible(False)
-    return screen
+def _logged(what: str, raw: tuple[float, float], pos: tuple[int, int]) -> tuple[int, int]:
+    # One debug line per touch: the raw reading beside the result is what calibrating needs.
+    log.debug("%s raw (%.4g, %.4g) -> layout %s", what, raw[0], raw[1], pos)
+    return pos
 
 
-def touch_position(event: pygame.event.Event, size: tuple[int, int]) -> tuple[int, int]:
-    """SDL finger events carry 0..1 coordinates; the app wants pixels."""
-    return (min(size[0] - 1, int(event.x * size[0])), min(size[1] - 1, int(event.y * size[1])))
-
-
-def run(app: HmiApp, screen: pygame.Surface, exit_after_s: float = 0.0) -> int:
+def run(app: HmiApp, screen: Screen, exit_after_s: float = 0.0) -> int:
     """Run until the window closes (or ``exit_after_s`` wall seconds, for smoke tests).
 
-    Returns the number of frames drawn.
+    The app draws into ``screen.frame`` in its own layout; ``screen`` turns it onto the
+    panel and turns touches back. Returns the number of frames drawn.
     """
     waker = _Waker(pygame.event.custom_type())
     app.bus.set_waker(waker)
-    size = screen.get_size()
     frame_ms = 1000 // MAX_FPS
     last_flip = 0
     frames = 0
@@ -73,20 +64,19 @@ def run(app: HmiApp, screen: pygame.Surface, exit_after_s: float = 0.0) -> int:
                 waker.pending.clear()
             # SDL also turns touches into mouse events (ev.touch); take each touch once.
             elif ev.type == pygame.MOUSEBUTTONDOWN and ev.button == 1 and not getattr(ev, "touch", False):
-                app.press(ev.pos)
+                app.press(_logged("mouse down", ev.pos, screen.mouse(ev.pos)))
             elif ev.type == pygame.MOUSEBUTTONUP and ev.button == 1 and not getattr(ev, "touch", False):
-                app.release(ev.pos)
+                app.release(_logged("mouse up", ev.pos, screen.mouse(ev.pos)))
             elif ev.type == pygame.FINGERDOWN:
-                app.press(touch_position(ev, size))
+                app.press(_logged("finger down", (ev.x, ev.y), screen.finger(ev.x, ev.y)))
             elif ev.type == pygame.FINGERUP:
-                app.release(touch_position(ev, size))
+                app.release(_logged("finger up", (ev.x, ev.y), screen.finger(ev.x, ev.y)))
         app.update()
         state = app.bus.view()
         if app.asleep:
             if not dark:
                 # With no backlight to switch (desktop), a black frame shows the sleep.
-                screen.fill((0, 0, 0))
-                pygame.display.flip()
+                screen.blank()
                 dark = True
             continue
         dark = False
@@ -94,8 +84,8 @@ def run(app: HmiApp, screen: pygame.Surface, exit_after_s: float = 0.0) -> int:
             wait = frame_ms - (pygame.time.get_ticks() - last_flip)
             if wait > 0:
                 pygame.time.wait(wait)
-            app.draw(screen, state)
-            pygame.display.flip()
+            app.draw(screen.frame, state)
+            screen.present()
             last_flip = pygame.time.get_ticks()
             frames += 1
     return frames

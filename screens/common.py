@@ -13,6 +13,7 @@ LOST_HINTS = {
     "modbus": "Check the RS485 cable and the pack's address switch.",
     "can": "Check the CAN cable and that the master battery is on.",
     "replay": "The recording has no data for this time.",
+    "": "No data source is set up: check 'source' in /etc/bms-hmi/hmi.toml.",
 }
 
 

@@ -13,6 +13,7 @@ sys.path.insert(0, str(ROOT))
 
 from hmi.contact_sheet import contact_sheet  # noqa: E402
 from hmi.profile import PROFILES  # noqa: E402
+from hmi.rotation_goldens import rotation_cases  # noqa: E402
 from hmi.scenes import (golden_cases, headless, headless_environment, save_png,  # noqa: E402
                         surface_rgb)
 from hmi.theme import load_theme  # noqa: E402
@@ -25,9 +26,13 @@ def main(filters: list[str]) -> int:
     golden_dir = ROOT / "tests" / "goldens"
     golden_dir.mkdir(parents=True, exist_ok=True)
     items, changed = [], []
-    for name, render in golden_cases(PROFILES, theme):
+    # Page layouts go on the contact sheet; the turned-panel pictures are checked alone.
+    cases = [(n, r, True) for n, r in golden_cases(PROFILES, theme)] + \
+        [(n, r, False) for n, r in rotation_cases(theme)]
+    for name, render, on_sheet in cases:
         surface = render()
-        items.append((name, surface))
+        if on_sheet:
+            items.append((name, surface))
         if filters and not any(f in name for f in filters):
             continue
         path = golden_dir / f"{name}.png"
@@ -41,7 +46,7 @@ def main(filters: list[str]) -> int:
     docs = ROOT / "docs"
     docs.mkdir(exist_ok=True)
     save_png(contact_sheet(items, theme), docs / "contact-sheet.png")
-    print(f"{len(items)} cases, {len(changed)} goldens written: {', '.join(changed) or '-'}")
+    print(f"{len(cases)} cases, {len(changed)} goldens written: {', '.join(changed) or '-'}")
     print("contact sheet: docs/contact-sheet.png — look at every changed golden before committing")
     return 0
 
