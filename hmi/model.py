@@ -225,6 +225,7 @@ class PackSnapshot:
     full_ah: float = 0.0
     design_ah: float = 0.0
     cycles: int = 0
+    #: Cells under balancing, as 0-based indices (cell 1 is 0).
     balancing: frozenset[int] = frozenset()
     charge_mos: bool = True
     discharge_mos: bool = True
