@@ -407,12 +407,8 @@ class HmiApp:
         nav = pygame.Rect(0, p.height - p.nav_h, p.width, p.nav_h)
         body = pygame.Rect(0, head.bottom, p.width, nav.top - head.bottom).inflate(
             -2 * p.margin, -2 * p.gap)
-        if pack is not None and page.about_pack:
-            link = pack.link
-        else:
-            # A summary-only source (CAN): its one link is what every page depends on.
-            link = state.system_link if not state.packs else None
-        chrome.header(cv, head, page, pack if page.about_pack else None, link)
+        badge = chrome.badge_for(state, page, pack)
+        chrome.header(cv, head, page, pack if page.about_pack else None, badge)
         has_data = pack is not None and pack.snapshot is not None
         if page.about_pack and not has_data and not state.packs and state.system_link:
             unavailable_panel(cv, body, "Not available on CAN",
@@ -429,10 +425,10 @@ class HmiApp:
             cv.stale = False
         chrome.nav_bar(cv, nav, self.nav_pages(state),
                        "packs" if self.ui.page == "pack-detail" else self.ui.page)
-        if self.banners and not self.ui.dialog:
-            chrome.alarm_banner(cv, head, self.banners[-1], len(self.banners))
         if self.notice and not self.ui.dialog:
-            chrome.notice(cv, body, self.notice.ok, self.notice.text)
+            chrome.notice(cv, head, self.notice.ok, self.notice.text)
+        elif self.banners and not self.ui.dialog:
+            chrome.alarm_banner(cv, head, self.banners[-1], len(self.banners), badge)
         overlay = cv.surface.get_rect().inflate(-2 * p.margin, -2 * p.margin)
         if self.ui.dialog[:1] == ("busy",):
             busy(cv, overlay, self.ui.dialog[1])

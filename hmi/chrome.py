@@ -3,41 +3,80 @@ navigation bar. Drawn the same way on every page so a person always knows where 
 """
 from __future__ import annotations
 
-from typing import Sequence
+from dataclasses import dataclass
+from typing import Optional, Sequence
 
 import pygame
 
 from hmi import alarms as catalogue
 from hmi import format as fmt
-from hmi.model import LinkState, PackLink, PackView
+from hmi.model import BusState, LinkState, PackView
 from hmi.widgets import Canvas, button, chip, columns, text
 from screens.base import Page
 
 
+@dataclass(frozen=True)
+class Badge:
+    """How fresh the data on this page is, said in the header's right corner."""
+
+    text: str
+    tone: str  # "live", "stale", "lost", "replay"
+
+
+def badge_for(state: BusState, page: Page, pack: Optional[PackView]) -> Optional[Badge]:
+    """One pack's link on a pack page; the worst pack's on the master pages; the summary
+    link for a source that has only that (CAN); REPLAY when playing a recording."""
+    replay = state.source.startswith("replay")
+    if page.about_pack and pack is not None:
+        link, when = pack.link, pack.snapshot.timestamp if pack.snapshot else None
+    elif not state.packs and state.system_link is not None:
+        link, when = state.system_link, state.system.timestamp if state.system else None
+    elif state.packs:
+        lost = [p.address for p in state.packs if p.link.state is LinkState.LOST]
+        stale = [p.address for p in state.packs if p.link.state is LinkState.STALE]
+        if lost:
+            return Badge(f"{len(lost)} LOST", "lost")
+        if stale:
+            return Badge(f"{len(stale)} STALE", "stale")
+        return Badge("REPLAY" if replay else "LIVE", "replay" if replay else "live")
+    else:
+        return None
+    if link.state is LinkState.STALE:
+        return Badge(f"STALE · {fmt.age(link.age_s)}", "stale")
+    if link.state is LinkState.LOST:
+        return Badge("LINK LOST", "lost")
+    if replay:
+        return Badge(f"REPLAY · {fmt.clock(when)}", "replay")
+    return Badge("LIVE", "live")
+
+
 def header(cv: Canvas, rect: pygame.Rect, page: Page, pack: PackView | None,
-           link: PackLink | None) -> None:
+           badge: Optional[Badge]) -> None:
     p = cv.profile
     pygame.draw.rect(cv.surface, cv.theme.surface, rect)
     x = rect.x + p.margin
     if page.about_pack and pack is not None:
         r = text(cv, f"PACK-{pack.address}", "title", cv.theme.text, (x, rect.centery), "midleft")
         x = r.right + p.gap * 2
-    text(cv, page.title, "body", cv.theme.text_muted, (x, rect.centery), "midleft")
-    if link is not None:
-        _link_badge(cv, link, (rect.right - p.margin, rect.centery))
+        text(cv, page.title, "body", cv.theme.text_muted, (x, rect.centery), "midleft")
+    else:
+        text(cv, page.title, "title", cv.theme.text, (x, rect.centery), "midleft")
+    if badge is not None:
+        draw_badge(cv, badge, (rect.right - p.margin, rect.centery))
 
 
-def _link_badge(cv: Canvas, link: PackLink, pos: tuple[int, int]) -> pygame.Rect:
-    """LIVE quietly; STALE amber with its age; LINK LOST red. Colour means state here."""
+def draw_badge(cv: Canvas, badge: Badge, pos: tuple[int, int]) -> pygame.Rect:
+    """LIVE quietly with a green dot; STALE amber; LOST red; REPLAY in the accent colour,
+    so a recording is never taken for the battery in front of you."""
     th = cv.theme
-    if link.state is LinkState.LIVE:
-        r = text(cv, "LIVE", "small_bold", th.text_muted, pos, "midright")
+    if badge.tone == "live":
+        r = text(cv, badge.text, "small_bold", th.text_muted, pos, "midright")
         rad = max(3, r.height // 5)
         pygame.draw.circle(cv.surface, th.ok, (r.left - cv.profile.gap - rad, r.centery), rad)
         return r
-    if link.state is LinkState.STALE:
-        return chip(cv, f"STALE · {fmt.age(link.age_s)}", th.background, th.warn, pos)
-    return chip(cv, "LINK LOST", th.on_alarm, th.alarm, pos)
+    fg, bg = {"stale": (th.background, th.warn), "lost": (th.on_alarm, th.alarm),
+              "replay": (th.on_accent, th.accent)}[badge.tone]
+    return chip(cv, badge.text, fg, bg, pos)
 
 
 def nav_bar(cv: Canvas, rect: pygame.Rect, pages: Sequence[Page], current: str) -> None:
@@ -50,7 +89,8 @@ def nav_bar(cv: Canvas, rect: pygame.Rect, pages: Sequence[Page], current: str) 
                icon=page.icon, active=page.id == current, role="small_bold", hit=cell)
 
 
-def alarm_banner(cv: Canvas, head: pygame.Rect, banner, count: int) -> None:
+def alarm_banner(cv: Canvas, head: pygame.Rect, banner, count: int,
+                 badge: Optional[Badge]) -> None:
     """A new protection, on whatever page is open; a tap opens its explanation.
 
     It takes the header's place, full width, so no page loses room or gets covered.
@@ -64,19 +104,23 @@ def alarm_banner(cv: Canvas, head: pygame.Rect, banner, count: int) -> None:
     more = f"  +{count - 1}" if count > 1 else ""
     text(cv, f"PACK-{banner.address}  ·  {info.title}{more}", "label_bold", cv.theme.on_alarm,
          (r.right + p.gap * 2, rect.centery), "midleft")
-    text(cv, "Details ›", "label_bold", cv.theme.on_alarm, (rect.right - p.margin, rect.centery),
-         "midright")
+    right = (rect.right - p.margin, rect.centery)
+    if badge is not None and badge.tone in ("stale", "lost"):
+        # Freshness must stay in sight while the banner has the header's place.
+        chip(cv, badge.text, cv.theme.alarm, cv.theme.on_alarm, right)
+    else:
+        text(cv, "Details ›", "label_bold", cv.theme.on_alarm, right, "midright")
     cv.target(rect, ("banner", banner.address, banner.code))
 
 
-def notice(cv: Canvas, body: pygame.Rect, ok: bool, message: str) -> None:
-    """The outcome of a write or a clear, at the foot of the page for a few seconds."""
+def notice(cv: Canvas, head: pygame.Rect, ok: bool, message: str) -> None:
+    """The outcome of a write or a clear, in the header's place for a few seconds, so the
+    values it is about stay in sight below it."""
     p = cv.profile
-    h = cv.text.size("Ag", "body_bold")[1] + p.gap * 2
-    rect = pygame.Rect(body.x, body.bottom - h, body.width, h)
+    rect = head
     bg = cv.theme.ok if ok else cv.theme.alarm
     fg = cv.theme.background if ok else cv.theme.on_alarm
-    pygame.draw.rect(cv.surface, bg, rect, border_radius=p.radius)
+    pygame.draw.rect(cv.surface, bg, rect)
     role = cv.text.fit(message, ("body_bold", "label_bold", "small_bold"), rect.width - 2 * p.margin)
     text(cv, message, role, fg, rect.center, "center")
     cv.target(rect, ("noop",))

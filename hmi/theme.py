@@ -2,7 +2,9 @@
 
 Pages ask for meanings (``ok``, ``warn``, ``alarm``, ``stale`` ...), never RGB. A battery
 maker replaces the theme file; a broken one falls back to the default with one log line,
-and a single bad colour falls back alone.
+and a single bad colour, name, tagline or logo falls back alone. Whatever the file holds,
+the theme that comes out can be drawn: text is printable and of a sane length, and the
+logo is a picture Pillow has already read.
 """
 from __future__ import annotations
 
@@ -19,6 +21,12 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets"
 DEFAULT_THEME_FILE = ASSETS / "theme" / "default.json"
 
 Color = tuple[int, int, int]
+
+#: Longer than this cannot be meant: at the logo's size it would be a surface of many MB.
+MAX_NAME_CHARS = 40
+MAX_TAGLINE_CHARS = 80
+#: A logo is scaled into at most 533x240 px; a larger picture only costs memory to read.
+MAX_LOGO_PIXELS = 4096 * 4096
 
 #: Every colour role a page may use, with the default value.
 DEFAULT_COLORS: dict[str, Color] = {
@@ -70,6 +78,52 @@ def parse_color(value: object) -> Color:
     raise ValueError(f"{value!r} is not a colour (write \"#rrggbb\")")
 
 
+def _text_field(data: dict, key: str, default: str, limit: int, path: Path,
+                allow_empty: bool) -> str:
+    value = data.get(key)
+    if value is None:
+        return default
+    # Control and format characters (NUL, bidi overrides, lone surrogates) cannot be drawn:
+    # pygame refuses them, or draws nothing and fails on the zero width.
+    if (not isinstance(value, str) or not value.isprintable() or len(value) > limit
+            or not (value.strip() or allow_empty)):
+        log.warning("theme %s: %s %s is not printable text of up to %d characters; using %r",
+                    path, key, _clip(value), limit, default)
+        return default
+    return value
+
+
+def _clip(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _logo(value: object, path: Path) -> Optional[Path]:
+    """The logo file, read once by Pillow here so that drawing it cannot fail later."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        log.warning("theme %s: logo %s is not a file name; showing the name instead",
+                    path, _clip(value))
+        return None
+    try:
+        logo_path = (path.parent / value).resolve()
+        if not logo_path.is_file():
+            log.warning("theme %s: logo %s not found; showing the name instead", path,
+                        logo_path)
+            return None
+        from PIL import Image
+        with Image.open(logo_path) as im:
+            if im.width * im.height > MAX_LOGO_PIXELS:
+                raise ValueError(f"{im.width}x{im.height} px is too large for a logo")
+            im.load()
+    except Exception as exc:  # Pillow raises many kinds for a file that is no picture
+        log.warning("theme %s: logo %s unusable (%s); showing the name instead", path,
+                    _clip(value), exc)
+        return None
+    return logo_path
+
+
 def load_theme(path: Optional[os.PathLike | str] = None) -> Theme:
     """Read a theme file over the defaults. Never raises: a bad file gives the default."""
     base = Theme()
@@ -80,11 +134,18 @@ def load_theme(path: Optional[os.PathLike | str] = None) -> Theme:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             raise ValueError("top level must be an object")
-    except (OSError, ValueError) as exc:
-        log.warning("theme %s unreadable (%s); using the default theme", path, exc)
+    except (OSError, ValueError, RecursionError) as exc:
+        # RecursionError: arrays nested thousands deep are valid JSON to the grammar.
+        log.warning("theme %s unreadable (%s); using the default theme", path,
+                    type(exc).__name__ if isinstance(exc, RecursionError) else exc)
         return base
     colors = dict(base.colors)
-    for role, value in (data.get("colors") or {}).items():
+    given = data.get("colors")
+    if given is not None and not isinstance(given, dict):
+        log.warning("theme %s: colors must be an object of role: \"#rrggbb\"; keeping the "
+                    "default colours", path)
+        given = None
+    for role, value in (given or {}).items():
         if role not in DEFAULT_COLORS:
             log.warning("theme %s: unknown colour role %r ignored", path, role)
             continue
@@ -92,15 +153,8 @@ def load_theme(path: Optional[os.PathLike | str] = None) -> Theme:
             colors[role] = parse_color(value)
         except ValueError as exc:
             log.warning("theme %s: colour %s: %s; keeping the default", path, role, exc)
-    logo = data.get("logo")
-    logo_path = None
-    if isinstance(logo, str) and logo:
-        logo_path = (path.parent / logo).resolve()
-        if not logo_path.is_file():
-            log.warning("theme %s: logo %s not found; showing the name instead", path, logo_path)
-            logo_path = None
-    name = data.get("name")
-    tagline = data.get("tagline")
-    return replace(base, colors=colors, logo=logo_path,
-                   name=name if isinstance(name, str) and name else base.name,
-                   tagline=tagline if isinstance(tagline, str) else base.tagline)
+    return replace(base, colors=colors, logo=_logo(data.get("logo"), path),
+                   name=_text_field(data, "name", base.name, MAX_NAME_CHARS, path,
+                                    allow_empty=False),
+                   tagline=_text_field(data, "tagline", base.tagline, MAX_TAGLINE_CHARS, path,
+                                       allow_empty=True))

@@ -107,9 +107,9 @@ class AlarmsPage(Page):
         x = r.x + p.margin
         when = "ACTIVE" if e.active else record_time(e.record.time)
         when_tone = Tone.ALARM if e.active else Tone.MUTED
-        t = text(cv, when, "small_bold" if e.active else "small", cv.color(when_tone),
+        t = text(cv, when, "label_bold" if e.active else "label", cv.color(when_tone),
                  (x, r.centery), "midleft")
-        x = max(t.right, x + cv.text.size("00-00 00:00", "small")[0]) + p.gap * 2
+        x = max(t.right, x + cv.text.size("00-00 00:00", "label")[0]) + p.gap * 2
         a = text(cv, info.abbreviation, "body_bold", cv.color(Tone.ALARM if e.active else Tone.NORMAL),
                  (x, r.centery), "midleft")
         detail = ""

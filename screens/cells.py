@@ -4,7 +4,7 @@ from __future__ import annotations
 import pygame
 
 from hmi import format as fmt
-from hmi.model import MAX_CELLS, PackSnapshot, ProtectionLimits
+from hmi.model import MAX_CELLS, PackSnapshot, ProtectionFlag, ProtectionLimits
 from hmi.widgets import Canvas, Tone, baseline_text, columns, mid_baseline, marker, panel, rows, text, value_unit
 from screens.base import Page, PageContext
 
@@ -17,6 +17,18 @@ def cell_tone(mv: int, limits: ProtectionLimits) -> Tone:
     if mv >= limits.cell_ov_alarm_mv or mv <= limits.cell_uv_alarm_mv:
         return Tone.WARN
     return Tone.NORMAL
+
+
+def marked_tone(snap: PackSnapshot, i: int) -> Tone:
+    """A cell's colour: by its voltage, and red for the highest cell while over-voltage
+    protection is on (the lowest for under-voltage), even after it has relaxed below the
+    limit: that is the cell that tripped it."""
+    mv = snap.cells_mv[i]
+    if ProtectionFlag.CELL_OV in snap.protections and i + 1 == snap.max_cell[0]:
+        return Tone.ALARM
+    if ProtectionFlag.CELL_UV in snap.protections and i + 1 == snap.min_cell[0]:
+        return Tone.ALARM
+    return cell_tone(mv, snap.limits)
 
 
 def spread_tone(spread: int, limits: ProtectionLimits) -> Tone:
@@ -51,9 +63,9 @@ class CellsPage(Page):
         cards = rows(rect, 3, p.gap)
         for card, label, value, tone, up in (
                 (cards[0], f"Highest · cell {hi_n:02d}", fmt.millivolts(hi_mv),
-                 cell_tone(hi_mv, snap.limits), True),
+                 marked_tone(snap, hi_n - 1), True),
                 (cards[1], f"Lowest · cell {lo_n:02d}", fmt.millivolts(lo_mv),
-                 cell_tone(lo_mv, snap.limits), False),
+                 marked_tone(snap, lo_n - 1), False),
                 (cards[2], "Spread", fmt.millivolts(spread), spread_tone(spread, snap.limits),
                  None)):
             panel(cv, card)
@@ -108,7 +120,7 @@ class CellsPage(Page):
         baseline = mid_baseline(cv, "body_bold", slot.centery)
         mark = cv.text.size("0", "body")[1] // 2
         right = slot.right - p.margin - mark - p.gap
-        value_unit(cv, fmt.millivolts(mv), "mV", right, baseline, cell_tone(mv, snap.limits),
+        value_unit(cv, fmt.millivolts(mv), "mV", right, baseline, marked_tone(snap, i),
                    value_role="body_bold", unit_role="small", align="right")
         if highest or lowest:
             marker(cv, (slot.right - p.margin - mark // 2, slot.centery), mark, highest,

@@ -21,7 +21,7 @@ class PackDetailPage(Page):
 
     def draw(self, cv: Canvas, rect: pygame.Rect, ctx: PageContext) -> None:
         p = cv.profile
-        bar_h = min(p.min_touch_px, p.row_h)
+        bar_h = p.min_touch_px
         bar = pygame.Rect(rect.x, rect.y, rect.width, bar_h)
         tab = ctx.ui.selected if ctx.ui.selected in range(len(TABS)) else 0
         back, *tab_cells = columns(bar, len(TABS) + 1, p.gap)

@@ -10,7 +10,7 @@ from screens.base import Page, PageContext
 from screens.common import unavailable_panel
 
 #: Column positions as fractions of the list width: Pack, SOC, V, A, State, Age.
-COLS = (0.0, 0.17, 0.31, 0.50, 0.67, 0.86)
+COLS = (0.0, 0.16, 0.30, 0.47, 0.63, 0.82)
 HEADINGS = ("Pack", "SOC", "Volt", "Amp", "State", "Age")
 
 
@@ -79,9 +79,12 @@ class PacksPage(Page):
                         LinkState.LOST: Tone.ALARM}[link.state]
             else:
                 tone = Tone.STALE if stale else Tone.NORMAL
-            role = "body_bold" if i == 0 else "label_bold" if i < 5 else "small_bold"
+            role = "body_bold" if i == 0 else "label_bold"
             text(cv, s, role, cv.color(tone), (x0 + round(frac * w), r.centery), "midleft")
         if snap is not None and (snap.protections or snap.faults):
             # The alarm mark: a red bar at the row's start, seen before any text is read.
             pygame.draw.rect(cv.surface, cv.theme.alarm, pygame.Rect(r.x, r.y + 4, 4, r.height - 8))
+        # A chevron: this row opens the pack.
+        text(cv, "›", "title", cv.theme.text_muted, (r.right - cv.profile.margin, r.centery),
+             "midright")
         cv.target(r, ("open_pack", pack.address))

@@ -55,6 +55,20 @@ def current_draft(ctx: PageContext) -> Draft | None:
     return Draft(*ctx.ui.draft) if ctx.ui.draft else Draft.of(settings)
 
 
+def address_warnings(new: int, old: int, ctx: PageContext) -> list[str]:
+    """What an installer must know before changing a battery's address."""
+    if new == old:
+        return []
+    out = []
+    if old == 1:
+        out.append("This is the master (address 01): with another address it becomes a "
+                   "slave, and the system and packs pages move to the new master.")
+    if any(p.address == new for p in ctx.state.packs if p.address != ctx.pack.address):
+        out.append(f"Address {new:02d} is already used by PACK-{new}.")
+    out.append("The new address takes effect after the BMS restarts.")
+    return out
+
+
 class ProtocolPage(Page):
     id = "protocol"
     title = "Inverter"
@@ -162,9 +176,8 @@ class ProtocolPage(Page):
             text(cv, label, "label", cv.theme.text_muted, (col1, cy), "midleft")
             text(cv, before, "body", cv.theme.text, (col2, cy), "midleft")
             y = text(cv, after, "body_bold", cv.theme.accent, (col3, cy), "midleft").bottom + p.gap // 2
-        if draft.address != settings.address:
-            for line in wrap(cv, "The new address takes effect after the BMS restarts.",
-                             "label_bold", inner.width):
+        for warning in address_warnings(draft.address, settings.address, ctx):
+            for line in wrap(cv, warning, "label_bold", inner.width):
                 y = text(cv, line, "label_bold", cv.theme.warn, (inner.x, y)).bottom
         bh = p.min_touch_px
         cancel = pygame.Rect(inner.x, inner.bottom - bh, inner.width // 2 - p.gap, bh)

@@ -7,7 +7,7 @@ import pygame
 from hmi import format as fmt
 from hmi.aggregate import Extreme, summarize
 from hmi.model import LinkState, PackView
-from hmi.widgets import Canvas, Tone, columns, panel, rows, text, wrap
+from hmi.widgets import Canvas, Tone, columns, panel, rows, text
 from screens.base import Page, PageContext
 from screens.common import labelled_value, lost_panel, row
 
@@ -20,6 +20,19 @@ def _extreme(e: Extreme | None, unit: str, fmt_value) -> str:
     if e is None:
         return fmt.MISSING
     return f"{fmt_value(e.value)} {unit}  ({e.address}-{SHORT_PLACE.get(e.where, e.where)})"
+
+
+def excluded_text(addresses, links) -> str:
+    """"P2 lost since 08:09:59" for one pack; "P2 stale, P5 lost" for several."""
+    if not addresses:
+        return "none"
+    if len(addresses) == 1:
+        a = addresses[0]
+        link = links[a]
+        if link.state is LinkState.LOST and link.last_seen is not None:
+            return f"P{a} lost since {fmt.clock(link.last_seen)}"
+        return f"P{a} {link.state.value} {fmt.age(link.age_s)}"
+    return ", ".join(f"P{a} {links[a].state.value}" for a in addresses)
 
 
 class SystemPage(Page):
@@ -36,12 +49,15 @@ class SystemPage(Page):
             return
         p = cv.profile
         s = summarize(ctx.state.packs)
-        left, right = self._layout(cv, rect, s.soc, s.voltage_v, s.current_a)
-        online_tone = Tone.NORMAL if not s.excluded else Tone.WARN
+        # Totals over fewer packs than configured say so in their labels.
+        part = f" ({len(s.included)}/{s.configured})" if s.excluded else ""
+        left, right = self._layout(cv, rect, s.soc, s.voltage_v, s.current_a, part)
+        links = {v.address: v.link for v in ctx.state.packs}
+        lost = any(links[a].state is LinkState.LOST for a in s.excluded)
+        online_tone = Tone.ALARM if lost else Tone.WARN if s.excluded else Tone.NORMAL
         lrows = rows(left.inflate(0, -p.gap), 4, 0)
         row(cv, lrows[0], "Packs online", f"{len(s.included)} / {s.configured}", online_tone)
-        states = {v.address: v.link.state.value for v in ctx.state.packs}
-        excluded = ", ".join(f"{a} {states.get(a, '')}".strip() for a in s.excluded) or "none"
+        excluded = excluded_text(s.excluded, links)
         row(cv, lrows[1], "Excluded", excluded, online_tone if s.excluded else Tone.MUTED,
             role="label_bold")
         row(cv, lrows[2], "Remaining", f"{fmt.amp_hours(s.remaining_ah)} Ah")
@@ -55,16 +71,16 @@ class SystemPage(Page):
         row(cv, rrows[4], "Active alarms", str(n), Tone.ALARM if n else Tone.NORMAL,
             role="label_bold")
 
-    def _layout(self, cv: Canvas, rect: pygame.Rect, soc, volts, amps
+    def _layout(self, cv: Canvas, rect: pygame.Rect, soc, volts, amps, part: str = ""
                 ) -> tuple[pygame.Rect, pygame.Rect]:
         """The three headline numbers on top; returns the two detail panels below them.
         The same places whatever the source, so a person finds SOC where it always is."""
         p = cv.profile
         top = pygame.Rect(rect.x, rect.y, rect.width, round(rect.height * 0.42))
         soc_c, v_c, a_c = columns(top, 3, p.gap)
-        labelled_value(cv, soc_c, "System SOC", fmt.percent(soc), "%")
-        labelled_value(cv, v_c, "Voltage", fmt.volts(volts), "V")
-        labelled_value(cv, a_c, "Total current", fmt.amps(amps), "A")
+        labelled_value(cv, soc_c, "System SOC" + part, fmt.percent(soc), "%")
+        labelled_value(cv, v_c, "Voltage" + part, fmt.volts(volts), "V")
+        labelled_value(cv, a_c, "Current" + part, fmt.amps(amps), "A")
         bottom = pygame.Rect(rect.x, top.bottom + p.gap, rect.width,
                              rect.bottom - top.bottom - p.gap)
         left, right = columns(bottom, 2, p.gap)
@@ -99,8 +115,6 @@ class SystemPage(Page):
         n = len(sysm.protections)
         row(cv, rrows[2], "Protections", ", ".join(sorted(sysm.protections)) or "none",
             Tone.ALARM if n else Tone.NORMAL, role="label_bold")
-        y = rrows[3].y
-        for line in wrap(cv, "Pack and cell values: not available on CAN", "small",
-                         rrows[3].width - 2 * p.margin):
-            y = text(cv, line, "small", cv.theme.text_muted, (rrows[3].x + p.margin, y)).bottom
+        text(cv, "No pack or cell data on CAN", "small", cv.theme.text_muted,
+             (rrows[3].x + p.margin, rrows[3].centery), "midleft")
         cv.stale = False

@@ -65,7 +65,8 @@ class TempsPage(Page):
         p = cv.profile
         lim = snap.limits
         a, b = rows(slot, 2, 0)
-        text(cv, f"Charge  {lim.charge_ut_protect_c:.0f} … {lim.charge_ot_protect_c:.0f} °C",
+        text(cv, f"Cells charge  {lim.charge_ut_protect_c:.0f} … {lim.charge_ot_protect_c:.0f} °C",
              "small", cv.theme.text_muted, (slot.x + p.margin, a.centery), "midleft")
-        text(cv, f"Discharge  {lim.discharge_ut_protect_c:.0f} … {lim.discharge_ot_protect_c:.0f} °C",
+        text(cv, f"Cells discharge  {lim.discharge_ut_protect_c:.0f} … "
+                 f"{lim.discharge_ot_protect_c:.0f} °C",
              "small", cv.theme.text_muted, (slot.x + p.margin, b.centery), "midleft")

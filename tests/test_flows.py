@@ -198,3 +198,17 @@ def test_a_new_protection_wakes_the_screen_to_the_alarm():
     assert not h.app.asleep
     h.advance(2)
     assert h.page == "alarms"
+
+
+def test_changing_the_masters_address_warns_of_the_consequences():
+    from screens.protocol import address_warnings
+    h = Harness(packs=3, start_page="protocol")
+    state = h.bus.view()
+    from screens.base import PageContext
+    ctx = PageContext(state, h.app.ui, state.local)
+    warnings = address_warnings(2, 1, ctx)
+    assert any("master" in w for w in warnings)
+    assert any("already used by PACK-2" in w for w in warnings)
+    assert any("restarts" in w for w in warnings)
+    assert address_warnings(1, 1, ctx) == []
+    assert not any("already used" in w for w in address_warnings(9, 1, ctx))
