@@ -423,8 +423,11 @@ class HmiApp:
             page.draw(cv, body, ctx)
             values = ("stale" if cv.stale else "live") if page.about_pack else "none"
             cv.stale = False
+        alarmed = any(p.live and (p.snapshot.protections or p.snapshot.faults)
+                      for p in state.packs)
         chrome.nav_bar(cv, nav, self.nav_pages(state),
-                       "packs" if self.ui.page == "pack-detail" else self.ui.page)
+                       "packs" if self.ui.page == "pack-detail" else self.ui.page,
+                       frozenset({"alarms"}) if alarmed else frozenset())
         if self.notice and not self.ui.dialog:
             chrome.notice(cv, head, self.notice.ok, self.notice.text)
         elif self.banners and not self.ui.dialog:

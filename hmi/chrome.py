@@ -79,14 +79,23 @@ def draw_badge(cv: Canvas, badge: Badge, pos: tuple[int, int]) -> pygame.Rect:
     return chip(cv, badge.text, fg, bg, pos)
 
 
-def nav_bar(cv: Canvas, rect: pygame.Rect, pages: Sequence[Page], current: str) -> None:
+def nav_bar(cv: Canvas, rect: pygame.Rect, pages: Sequence[Page], current: str,
+            marked: frozenset[str] = frozenset()) -> None:
+    """The page buttons; a page in ``marked`` (alarms while one is active) carries a red
+    dot, so an active alarm stays in sight after its banner is gone."""
     p = cv.profile
     pygame.draw.rect(cv.surface, cv.theme.surface, rect)
     gap = p.gap // 2 + 1
     for page, cell in zip(pages, columns(rect, len(pages), 0)):
         # The whole column is the touch target; the drawn button sits inside it.
-        button(cv, cell.inflate(-gap, -p.gap), page.nav_label, ("goto", page.id),
+        drawn = cell.inflate(-gap, -p.gap)
+        button(cv, drawn, page.nav_label, ("goto", page.id),
                icon=page.icon, active=page.id == current, role="small_bold", hit=cell)
+        if page.id in marked:
+            rad = max(4, drawn.height // 9)
+            centre = (drawn.right - rad - p.gap // 2, drawn.top + rad + p.gap // 2)
+            pygame.draw.circle(cv.surface, cv.theme.on_alarm, centre, rad + 2)
+            pygame.draw.circle(cv.surface, cv.theme.alarm, centre, rad)
 
 
 def alarm_banner(cv: Canvas, head: pygame.Rect, banner, count: int,

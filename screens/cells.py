@@ -115,9 +115,10 @@ class CellsPage(Page):
               highest: bool, lowest: bool) -> None:
         p = cv.profile
         mv = snap.cells_mv[i]
-        baseline_text(cv, f"{i + 1:02d}", "label", cv.theme.text_muted, slot.x + p.margin,
-                      mid_baseline(cv, "label", slot.centery))
+        # Number and value share one baseline, as in a printed table.
         baseline = mid_baseline(cv, "body_bold", slot.centery)
+        baseline_text(cv, f"{i + 1:02d}", "label", cv.theme.text_muted, slot.x + p.margin,
+                      baseline)
         mark = cv.text.size("0", "body")[1] // 2
         right = slot.right - p.margin - mark - p.gap
         value_unit(cv, fmt.millivolts(mv), "mV", right, baseline, marked_tone(snap, i),

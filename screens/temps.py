@@ -47,9 +47,9 @@ class TempsPage(Page):
         tone, tag = temp_state(snap, i)
         panel(cv, slot, border=cv.color(tone) if tone in (Tone.WARN, Tone.ALARM) else None,
               width=max(2, p.gap // 2))
-        baseline_text(cv, TEMP_SENSORS[i], "label", cv.theme.text_muted, slot.x + p.margin,
-                      mid_baseline(cv, "label", slot.centery))
         baseline = mid_baseline(cv, "value", slot.centery)
+        baseline_text(cv, TEMP_SENSORS[i], "label", cv.theme.text_muted, slot.x + p.margin,
+                      baseline)
         value = snap.temps_c[i]
         if value is None:
             text(cv, f"{fmt.MISSING}  absent", "label", cv.theme.text_muted,
