@@ -113,9 +113,15 @@ def _rotation(value: Any, _base: Path) -> int:
 
 
 def _number(value: Any, _base: Path = Path()) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError("must be a number")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # TOML integers are unbounded; a float is not
+        raise ValueError("must be a number of a sensible size") from None
+    if not math.isfinite(number):
+        raise ValueError("must be a number")
+    return number
 
 
 def _sleep_after(value: Any, _base: Path) -> float:
@@ -135,12 +141,28 @@ def _pin(value: Any, _base: Path) -> str:
     return value
 
 
+def _path(text: str, base: Path) -> Path:
+    """A path from a setting; whatever the OS says against it becomes a ValueError, so a
+    strange value (~nosuchuser, a 5000-character name) is a bad setting, not a crash."""
+    try:
+        return (base / Path(text).expanduser()).resolve()
+    except (RuntimeError, OSError, ValueError) as exc:
+        raise ValueError(f"not a usable path ({exc})") from None
+
+
+def _exists(check: Callable[[], bool]) -> bool:
+    try:
+        return check()
+    except (OSError, ValueError):
+        return False
+
+
 def _theme(value: Any, base: Path) -> Optional[Path]:
     text = _str(value)
     if not text:
         return None
-    path = (base / Path(text).expanduser()).resolve()
-    if not path.is_file():
+    path = _path(text, base)
+    if not _exists(path.is_file):
         raise ValueError(f"no such file {path} (\"\" = the built-in theme)")
     return path
 
@@ -156,8 +178,8 @@ def _record(value: Any, base: Path) -> Optional[Path]:
     text = _str(value)
     if not text:
         return None
-    path = (base / Path(text).expanduser()).resolve()
-    if not path.parent.is_dir():
+    path = _path(text, base)
+    if not _exists(path.parent.is_dir):
         raise ValueError(f"the folder {path.parent} does not exist (\"\" = do not record)")
     return path
 
@@ -226,13 +248,21 @@ def arg_type(name: str) -> Callable[[str], Any]:
 
 # -- finding and reading the file ----------------------------------------------------------
 
-def user_file(env: Mapping[str, str]) -> Path:
-    base = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME") or Path.home()) / ".config")
-    return Path(base) / "bms-hmi" / "hmi.toml"
+def user_file(env: Mapping[str, str]) -> Optional[Path]:
+    """The per-user file, or None for a service user with no home directory at all."""
+    home = env.get("HOME")
+    if not home:
+        try:
+            home = str(Path.home())
+        except RuntimeError:
+            home = ""
+    base = env.get("XDG_CONFIG_HOME") or (str(Path(home) / ".config") if home else "")
+    return Path(base) / "bms-hmi" / "hmi.toml" if base else None
 
 
 def search_paths(env: Mapping[str, str]) -> tuple[Path, ...]:
-    return (SYSTEM_FILE, user_file(env))
+    user = user_file(env)
+    return (SYSTEM_FILE, user) if user is not None else (SYSTEM_FILE,)
 
 
 def find_file(explicit: Optional[os.PathLike | str], env: Mapping[str, str],
@@ -242,7 +272,7 @@ def find_file(explicit: Optional[os.PathLike | str], env: Mapping[str, str],
         return Path(explicit)
     if env.get("HMI_CONFIG"):
         return Path(env["HMI_CONFIG"])
-    return next((p for p in search if p.exists()), None)
+    return next((p for p in search if _exists(p.exists)), None)
 
 
 class _Problems:
@@ -270,6 +300,10 @@ def read_file(path: Path, problems: _Problems) -> Optional[dict]:
         return None
     except ValueError as exc:  # tomllib.TOMLDecodeError, or bytes that are not UTF-8
         problems.add(f"config file {path} is not valid TOML ({exc}); using the defaults")
+        return None
+    except RecursionError:  # tomllib recurses into nested arrays and tables
+        problems.add(f"config file {path} nests too deeply to be a settings file; "
+                     f"using the defaults")
         return None
     return data
 
