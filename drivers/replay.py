@@ -20,13 +20,12 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
-import can
 
 from drivers.base import DriverABC, DriverError
 from drivers.can.decode import CanCounters, SystemDecoder
 from drivers.can.driver import DEFAULT_SILENCE_S, link_freshness, number, split_query
 from drivers.can.link import LinkLoop
-from drivers.can.playback import LogPlayer
+from drivers.can.playback import LogPlayer, read_frames
 from drivers.can.record import RECORD_SUFFIXES
 from hmi.bus import DataBus
 from hmi.model import PackSnapshot, SystemSnapshot
@@ -82,15 +81,23 @@ def system_at(path: str | Path, seconds: float) -> Optional[SystemSnapshot]:
 
     Decodes every frame up to then at once, through the same decoder as the live link,
     with no thread and no waiting: for golden screenshots and tests of recorded moments.
+    Lines that hold no frame are skipped, and said in one log line.
     """
     decoder = SystemDecoder()
     t0: Optional[float] = None
-    with can.LogReader(Path(path)) as reader:
-        for msg in reader:
+    frames = read_frames(Path(path), decoder.note_unreadable)
+    try:
+        for msg in frames:
             t0 = msg.timestamp if t0 is None else t0
             if msg.timestamp - t0 > seconds:
                 break
             decoder.feed(msg)
+    finally:
+        frames.close()
+    skipped = decoder.counters().unreadable
+    if skipped:
+        log.warning("replay %s: skipped %d line(s) that hold no frame, the last: %s",
+                    Path(path).name, skipped, decoder.counters().last_problem)
     return decoder.snapshot()
 
 
@@ -124,7 +131,8 @@ class ReplayDriver(DriverABC):
             self._capture = modbus_capture_reader()  # fails here, at start-up, if missing
         else:
             self._link = LinkLoop(
-                lambda: LogPlayer(self.path, speed=self.speed, loop=self.loop_forever),
+                lambda: LogPlayer(self.path, speed=self.speed, loop=self.loop_forever,
+                                  on_unreadable=self.decoder.note_unreadable),
                 f"replay {self.path.name}", self.decoder, self.silence_s)
 
     @classmethod

@@ -119,7 +119,8 @@ def test_loop_starts_again_at_the_end(tmp_path):
     assert currents[:7] == [1.0, 2.0, 3.0, 1.0, 2.0, 3.0, 1.0]
 
 
-def test_a_corrupt_line_ends_the_replay_with_a_reason(tmp_path):
+def test_a_corrupt_line_is_skipped_counted_and_named(tmp_path):
+    # A torn or edited line costs its own frame, not the rest of the recording.
     path = tmp_path / "broken.log"
     write_log(path, bursts=2)
     lines = path.read_text().splitlines(keepends=True)
@@ -129,8 +130,11 @@ def test_a_corrupt_line_ends_the_replay_with_a_reason(tmp_path):
     try:
         view = wait_for(lambda: (v := bus.view()).system_link
                         and v.system_link.state is LinkState.LOST and v, what="a lost link")
-        assert "recording unreadable" in view.system_link.detail
-        assert [s.current_a for s in bus.published] == [1.0]  # the burst before the line
+        assert "end of recording" in view.system_link.detail
+        assert [s.current_a for s in bus.published] == [1.0, 2.0]  # both bursts
+        counters = driver.counters()
+        assert counters.unreadable == 1 and counters.malformed == 0
+        assert counters.last_problem.startswith("broken.log:14: not a candump line")
     finally:
         driver.stop()
 

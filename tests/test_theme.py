@@ -12,7 +12,8 @@ def test_default_theme_file_loads_every_role():
 
 
 def test_brand_overrides_name_and_colours(tmp_path):
-    (tmp_path / "logo.png").write_bytes(b"")  # existence is what is checked at load
+    from PIL import Image
+    Image.new("RGB", (4, 2)).save(tmp_path / "logo.png")  # read once at load: a real picture
     f = tmp_path / "brand.json"
     f.write_text(json.dumps({"name": "Acme Power", "logo": "logo.png",
                              "colors": {"accent": "#112233"}}))

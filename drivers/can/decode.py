@@ -11,6 +11,7 @@ shared by 0x359 and the 0x35A extension; see :data:`FLAG_TEXT`.
 from __future__ import annotations
 
 import dataclasses
+import math
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -119,7 +120,8 @@ class CanCounters:
     """What the link carried, for the diagnostics page.
 
     ``frames == decoded + unknown + malformed + error_frames``; ``short`` and
-    ``out_of_range`` count decoded frames that were only partly usable.
+    ``out_of_range`` count decoded frames that were only partly usable; ``unreadable``
+    counts recording lines that held no frame at all (replay).
     """
 
     frames: int = 0
@@ -129,6 +131,7 @@ class CanCounters:
     error_frames: int = 0
     short: int = 0
     out_of_range: int = 0
+    unreadable: int = 0
     published: int = 0
     bus_errors: int = 0
     reconnects: int = 0
@@ -213,7 +216,7 @@ class SystemDecoder:
         self._contrib: dict[int, _Contribution] = {}
         self._latest: Optional[float] = None
         self._counts = dict(frames=0, decoded=0, unknown=0, malformed=0, error_frames=0,
-                            short=0, out_of_range=0)
+                            short=0, out_of_range=0, unreadable=0)
         self._by_id: dict[int, int] = {}
         self._last_frame = ""
         self._last_problem = ""
@@ -249,6 +252,10 @@ class SystemDecoder:
     def _decode(self, spec: FrameSpec, msg: can.Message) -> _Contribution:
         if msg.is_remote_frame:
             raise Malformed("remote frame")
+        if not math.isfinite(msg.timestamp):
+            # A recording can say "(nan)": as the newest time it would expire every field
+            # heard before or after it, for good.
+            raise Malformed(f"timestamp {msg.timestamp} is not a time")
         if msg.is_fd:
             raise Malformed("CAN FD frame on a classic CAN link")
         data = bytes(msg.data)
@@ -287,6 +294,12 @@ class SystemDecoder:
     def note_problem(self, text: str) -> None:
         """Remember the latest thing that went wrong on the link, for the diagnostics page."""
         self._last_problem = text  # one reference assignment: no lock needed
+
+    def note_unreadable(self, text: str) -> None:
+        """A recording line that held no frame (replay): counted, and the latest problem."""
+        with self._lock:
+            self._counts["unreadable"] += 1
+        self.note_problem(text)
 
     # -- reading -----------------------------------------------------------------------
     def _current(self) -> list[tuple[int, _Contribution]]:

@@ -1,0 +1,242 @@
+"""Start-up: process start to the first logo frame on the display, against bare pygame.
+
+    .venv/bin/python bench/startup.py [--runs 10] [--size 800x480] [--sources sim,modbus,can]
+
+Each run starts fresh interpreters, in turns:
+
+* the HMI: ``run_hmi.main`` as ``run_hmi.py --page logo --source ...`` runs it (config,
+  driver, theme, screen, app, loop), with ``pygame.display.flip`` wrapped so that the
+  first call (the first frame presented) prints the time and ends the process;
+* bare: ``import pygame; pygame.display.init(); set_mode(size); flip()``.
+
+Both on the SDL dummy driver; times run from just before the process is spawned to the
+first flip, on the monotonic clock both processes share. The sources differ in what is
+imported before the first frame: sim (the simulator), modbus (pymodbus; the port is only
+opened later, on the driver's thread) and can (python-can and cantools, a virtual bus).
+Goal: HMI / bare ≤ 1.5 (medians), bytecode cached as on an installed panel.
+
+``--phases`` prints where the HMI's time goes (one more run per source, instrumented).
+``--proposed`` adds the start-up order proposed for run_hmi.run_live: the logo is drawn and
+presented right after the screen opens, before the driver's module is imported and its
+thread started (the logo needs no data), and without the loop's frame-rate wait.
+run_hmi.py has no hook for "first frame presented"; the flip wrapper stands in for one.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+GOAL_RATIO = 1.5
+SOURCES = {"sim": "sim", "modbus": "modbus:/dev/ttyUSB-bench-none?packs=1-4",
+           "can": "can:virtual:bench-startup"}
+
+HMI_CHILD = """
+import sys, time
+import pygame
+import hmi.app
+drawn = []
+_draw = hmi.app.HmiApp.draw
+def draw(self, surface, state=None):
+    out = _draw(self, surface, state)
+    drawn.append(self.last_frame.page)
+    return out
+hmi.app.HmiApp.draw = draw
+def flip():
+    # Flush first: os._exit skips it, and the parent needs this line.
+    print("FIRST", time.monotonic(), drawn[-1] if drawn else "-", flush=True)
+    import os
+    os._exit(0)
+pygame.display.flip = flip
+import run_hmi
+run_hmi.main(sys.argv[1:])
+print("NOFLIP", flush=True)
+"""
+
+BARE_CHILD = """
+import sys, time
+import pygame
+pygame.display.init()
+screen = pygame.display.set_mode((int(sys.argv[1]), int(sys.argv[2])))
+pygame.display.flip()
+print("FIRST", time.monotonic(), "bare", flush=True)
+"""
+
+#: run_live's first half in the proposed order: nothing of the driver before the logo.
+PROPOSED_CHILD = """
+import sys, time
+import pygame
+import run_hmi
+args = run_hmi.parse_args(sys.argv[1:])
+cfg = run_hmi.load_settings(args)
+from hmi import display
+from hmi.app import HmiApp
+from hmi.bus import DataBus
+from hmi.theme import load_theme
+theme = load_theme(cfg.theme)
+display.init_video(cfg.fullscreen)
+screen = display.open_screen(cfg.profile, cfg.rotation, cfg.fullscreen, theme.name, cfg.touch)
+app = HmiApp(DataBus(source=cfg.source), screen.profile, theme, start_page="logo")
+app.draw(screen.frame)
+screen.present()
+print("FIRST", time.monotonic(), app.last_frame.page, flush=True)
+"""
+
+#: The HMI child again, with a mark at each step on the way to the first frame.
+PHASES_CHILD = """
+import sys, time, os, json
+marks = [("interpreter up", time.monotonic())]
+def mark(what):
+    marks.append((what, time.monotonic()))
+import pygame; mark("import pygame")
+import run_hmi; mark("import run_hmi")
+def wrap(mod, name, label):
+    f = getattr(mod, name, None)
+    if f is None:
+        return
+    def g(*a, **k):
+        r = f(*a, **k); mark(label); return r
+    setattr(mod, name, g)
+import hmi.app, hmi.display, hmi.theme, drivers, hmi.loop
+mark("import hmi.app, hmi.display, hmi.loop")
+wrap(run_hmi, "parse_args", "parse the command line (imports hmi.config, drivers)")
+wrap(run_hmi, "open_driver", "open the driver (imports its module)")
+wrap(hmi.theme, "load_theme", "load the theme")
+wrap(hmi.display, "init_video", "SDL video init")
+wrap(hmi.display, "open_screen", "open the screen")
+_init = hmi.app.HmiApp.__init__
+def init(self, *a, **k):
+    _init(self, *a, **k); mark("build the app")
+hmi.app.HmiApp.__init__ = init
+_draw = hmi.app.HmiApp.draw
+def draw(self, *a, **k):
+    mark("loop: up to the first draw (driver start, frame-rate wait)")
+    r = _draw(self, *a, **k); mark("draw the logo frame (fonts, text)"); return r
+hmi.app.HmiApp.draw = draw
+def flip():
+    mark("flip")
+    print("PHASES", json.dumps(marks), flush=True)
+    os._exit(0)
+pygame.display.flip = flip
+run_hmi.main(sys.argv[1:])
+"""
+
+
+def env(pycache: str | None) -> dict[str, str]:
+    e = {k: v for k, v in os.environ.items()
+         if not k.startswith("HMI_") and k not in ("PYTHONDONTWRITEBYTECODE",
+                                                   "PYTHONPYCACHEPREFIX")}
+    e.update(SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", PYGAME_HIDE_SUPPORT_PROMPT="1",
+             TZ="UTC", XDG_CONFIG_HOME=tempfile.mkdtemp(prefix="startup-bench-"),
+             PYTHONPATH=str(ROOT))
+    if pycache is None:
+        e["PYTHONDONTWRITEBYTECODE"] = "1"
+        # Python still reads __pycache__ beside the sources: point it at an empty tree.
+        e["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="startup-nocache-")
+    else:
+        # Compiled once, by the warm-up run, into a tree outside the repository.
+        e["PYTHONPYCACHEPREFIX"] = pycache
+    return e
+
+
+def spawn(argv: list[str], pycache: str | None, tag: str) -> tuple[float, str]:
+    """(monotonic time just before the spawn, the rest of the child's ``tag`` line)."""
+    t0 = time.monotonic()
+    out = subprocess.run(argv, cwd=ROOT, env=env(pycache), capture_output=True, text=True,
+                         timeout=60)
+    for line in out.stdout.splitlines():
+        if line.startswith(tag + " "):
+            return t0, line[len(tag) + 1:]
+    raise SystemExit(f"no frame presented by {argv[:3]}...:\n{out.stdout}\n{out.stderr}")
+
+
+def once(argv: list[str], pycache: str | None) -> tuple[float, str]:
+    """(seconds from spawn to the first flip, what the first frame showed)."""
+    t0, rest = spawn(argv, pycache, "FIRST")
+    t, what = rest.split(" ", 1)
+    return float(t) - t0, what
+
+
+def hmi_argv(size: str, source: str, code: str = HMI_CHILD) -> list[str]:
+    return [sys.executable, "-c", code, "--page", "logo", "--size", size, "--source", source,
+            "--sleep-after", "0", "--log-level", "CRITICAL"]
+
+
+def phases(size: str, source: str, pycache: str) -> list[tuple[str, float]]:
+    t0, payload = spawn(hmi_argv(size, source, PHASES_CHILD), pycache, "PHASES")
+    marks = json.loads(payload)
+    out, prev = [("process start to interpreter up", marks[0][1] - t0)], marks[0][1]
+    for what, t in marks[1:]:
+        out.append((what, t - prev))
+        prev = t
+    return out
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--size", default="800x480")
+    ap.add_argument("--sources", default=",".join(SOURCES))
+    ap.add_argument("--no-cache", action="store_true",
+                    help="also measure with no bytecode cache (compiled at every start)")
+    ap.add_argument("--phases", action="store_true", help="print where the time goes")
+    ap.add_argument("--proposed", action="store_true",
+                    help="also time the start-up order proposed for run_hmi.run_live")
+    args = ap.parse_args(argv)
+    w, h = args.size.split("x")
+    bare_argv = [sys.executable, "-c", BARE_CHILD, w, h]
+    sources = args.sources.split(",")
+    print(f"start-up to the first frame presented, {args.size}, SDL dummy, median of "
+          f"{args.runs} runs each (HMI and bare in turns)")
+    cache = tempfile.mkdtemp(prefix="startup-pycache-")
+    modes = [("bytecode cached (as installed)", cache)]
+    if args.no_cache:
+        modes.append(("no bytecode cache (compiled at every start)", None))
+    verdict = None
+    for label, pycache in modes:
+        print(f" {label}:")
+        runs = {s: hmi_argv(args.size, SOURCES[s]) for s in sources}
+        if args.proposed:
+            runs["proposed"] = hmi_argv(args.size, SOURCES[sources[0]], PROPOSED_CHILD)
+        for warm in [bare_argv, *runs.values()]:
+            once(warm, pycache)  # cold disk caches; fills the bytecode tree
+        bare_times = []
+        hmi_times: dict[str, list[float]] = {s: [] for s in runs}
+        for _ in range(args.runs):
+            bare_times.append(once(bare_argv, pycache)[0])
+            for s, argv_ in runs.items():
+                t, page = once(argv_, pycache)
+                if page != "logo":
+                    raise SystemExit(f"the first frame presented was {page!r}, not the logo")
+                hmi_times[s].append(t)
+        mb = statistics.median(bare_times)
+        print(f"  {'bare pygame':26} {1000 * mb:7.1f} ms   (min {1000 * min(bare_times):.1f})")
+        for s in runs:
+            mh = statistics.median(hmi_times[s])
+            ratio = mh / mb
+            if verdict is None:
+                verdict = ratio
+            label = f"HMI, --source {s}" if s != "proposed" else \
+                f"HMI, proposed order, {sources[0]}"
+            print(f"  {label:26} {1000 * mh:7.1f} ms   (min "
+                  f"{1000 * min(hmi_times[s]):.1f})   ratio {ratio:.2f}")
+    if args.phases:
+        for s in sources:
+            print(f" where the HMI's time goes, --source {s} (one instrumented run, ms):")
+            for what, dt in phases(args.size, SOURCES[s], cache):
+                print(f"  {1000 * dt:7.1f}  {what}")
+    print(f"ratio as installed, --source {sources[0]} = {verdict:.2f}  (goal ≤ {GOAL_RATIO}: "
+          f"{'met' if verdict <= GOAL_RATIO else 'MISSED'})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
