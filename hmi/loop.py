@@ -1,8 +1,9 @@
 """The event loop on a real display: sleep until a touch, new data or a timer, then draw.
 
-Only the pygame parts in use are initialised (display and font; no audio). Driver threads
-wake the loop through a pygame user event posted by the bus's waker; at most one such
-event is queued at a time, so a fast driver cannot flood the queue.
+Only the pygame parts in use are initialised (display and font; no audio). The loop sleeps
+on the data bus, so a publish from a driver thread wakes it at once, and looks for touches
+every TOUCH_POLL_S. The bus's waker also posts one pygame event per burst of publishes
+(at most one queued), which keeps the queue from being flooded by a fast driver.
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ log = logging.getLogger(__name__)
 
 #: The frame-rate cap: a touch panel gains nothing past this, and the board has other work.
 MAX_FPS = 30
+#: How often the loop looks for touches while nothing else happens (a tap's latency).
+TOUCH_POLL_S = 0.05
 
 
 class _Waker:
@@ -55,9 +58,11 @@ def run(app: HmiApp, screen: Screen, exit_after_s: float = 0.0) -> int:
     while running:
         if exit_after_s and time.monotonic() - started >= exit_after_s:
             break
-        # Wake at least once a second: ages on screen count in seconds.
-        event = pygame.event.wait(1000)
-        for ev in [event, *pygame.event.get()]:
+        # Sleep on the bus, not in pygame.event.wait: on video drivers without a native
+        # wait (dummy, KMSDRM) SDL implements that wait as a 1 ms polling loop, which is
+        # the largest idle cost there is. Touches are picked up within TOUCH_POLL_S.
+        app.bus.wait(app.bus.version, TOUCH_POLL_S)
+        for ev in pygame.event.get():
             if ev.type == pygame.QUIT or (ev.type == pygame.KEYDOWN and ev.key == pygame.K_ESCAPE):
                 running = False
             elif ev.type == waker.event_type:

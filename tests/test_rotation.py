@@ -223,6 +223,11 @@ class RecordingApp:
     def set_waker(self, waker):
         pass
 
+    version = 0
+
+    def wait(self, since_version, timeout):
+        return False  # no data ever arrives: only the posted events matter here
+
     def view(self):
         return None
 
