@@ -2,8 +2,8 @@
 
 The bus keeps only the latest snapshot per pack, stamped with the bus clock when it
 arrived, so "how old is this" is measured here, on one clock, whatever the BMS's own
-clock says. A publish calls the waker, which the app sets to post a pygame event: an idle
-screen sleeps in ``pygame.event.wait`` instead of spinning.
+clock says. A publish wakes whoever sleeps in :meth:`DataBus.wait` (the UI loop) and calls
+the waker, so an idle screen sleeps instead of spinning.
 """
 from __future__ import annotations
 
