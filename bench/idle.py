@@ -6,7 +6,8 @@ Both run at once, each in its own process on the SDL dummy driver, on the cells 
 the simulated battery publishing once a second:
 
 * the HMI: ``run_hmi.py --page cells --exit-after ...`` (the real ``hmi.loop.run``: it
-  sleeps in ``pygame.event.wait`` and draws only when the frame key changes);
+  sleeps on the data bus, looks for touches between, and draws only when the frame key
+  changes);
 * the naive loop: the same app, driver and page, drawn whole and flipped every frame at
   30 fps (``pygame.time.Clock.tick(30)``), as a game loop would.
 
@@ -15,10 +16,12 @@ process's CPU time (user + system, every thread, from /proc/<pid>/stat) is read 
 process has run ``--warmup`` seconds past start-up and again ``--seconds`` later. Goal:
 HMI / naive ≤ 0.1.
 
-``--proposed`` adds a third process: the same ``run_hmi.py`` with ``pygame.event.wait``
-replaced by the wait proposed for hmi/loop.py (below). pygame-ce's own ``event.wait``
-pumps SDL and sleeps 1 ms in a loop until an event or the timeout, so an "idle" loop wakes
-1000 times a second; the proposal asks SDL once per frame period instead.
+``--proposed`` adds a third process: the same ``run_hmi.py`` with the data bus's ``wait``
+replaced by the one proposed for hmi/loop.py (below). The loop wakes every TOUCH_POLL_S
+(50 ms) to look for touches and then runs its whole body (update, two bus views, the frame
+key) whether or not anything happened; the proposal keeps looking for touches at the same
+rate inside the wait and returns only for a publish, a pending SDL event or the next
+second, so the body runs about once a second when nothing changes.
 """
 from __future__ import annotations
 
@@ -37,8 +40,6 @@ sys.path.insert(0, str(ROOT))
 GOAL_RATIO = 0.1
 #: Printed by each process once start-up is over (the HMI's own log line, and ours).
 READY = {"hmi": "INFO hmi: HMI ", "proposed": "INFO hmi: HMI ", "naive": "naive loop running"}
-#: The proposed input poll: once per frame at the loop's 30 fps cap.
-PROPOSED_POLL_S = 1 / 30
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -50,22 +51,22 @@ def cpu_seconds(pid: int) -> float:
     return (int(rest[11]) + int(rest[12])) / TICKS
 
 
-def child_env() -> dict[str, str]:
+def child_env(empty_dir: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HMI_")}
     env.update(SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
                PYGAME_HIDE_SUPPORT_PROMPT="1", TZ="UTC",
                # No user config file may change what is measured.
-               XDG_CONFIG_HOME=tempfile.mkdtemp(prefix="idle-bench-"))
+               XDG_CONFIG_HOME=empty_dir)
     return env
 
 
 class Run:
     """One measured process: started, watched for its ready line, sampled twice."""
 
-    def __init__(self, name: str, argv: list[str]):
+    def __init__(self, name: str, argv: list[str], empty_dir: str):
         self.name = name
-        self.proc = subprocess.Popen(argv, cwd=ROOT, env=child_env(), stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True)
+        self.proc = subprocess.Popen(argv, cwd=ROOT, env=child_env(empty_dir),
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.ready = threading.Event()
         self.lines: list[str] = []
         self.started = time.monotonic()
@@ -106,28 +107,26 @@ class Run:
         return usage.ru_utime + usage.ru_stime, code
 
 
-def proposed_wait(timeout_ms: int = 0):
-    """What hmi/loop.py could call instead of ``pygame.event.wait``: the same contract
-    (the first event, or NOEVENT after the timeout), asking SDL every PROPOSED_POLL_S.
-    A touch waits at most one frame period longer; a publish likewise (the bus's waker
-    posts an event)."""
+def proposed_wait(bus, since_version: int, timeout: float) -> bool:
+    """What hmi/loop.py could call instead of ``bus.wait(version, TOUCH_POLL_S)``: the same
+    touch latency, but back to the loop only when there is something to do."""
     import pygame
-    end = time.monotonic() + timeout_ms / 1000
+
+    from hmi import loop
+    end = time.monotonic() + 1.0      # ages on screen count in whole seconds
     while True:
-        event = pygame.event.poll()
-        if event.type != pygame.NOEVENT:
-            return event
-        left = end - time.monotonic()
-        if timeout_ms and left <= 0:
-            return event
-        time.sleep(min(PROPOSED_POLL_S, left) if timeout_ms else PROPOSED_POLL_S)
+        if bus._wait(since_version, loop.TOUCH_POLL_S):
+            return True
+        if pygame.event.peek() or time.monotonic() >= end:
+            return False
 
 
 def proposed_child(argv: list[str]) -> int:
-    import pygame
+    from hmi.bus import DataBus
 
     import run_hmi
-    pygame.event.wait = proposed_wait
+    DataBus._wait = DataBus.wait
+    DataBus.wait = proposed_wait
     return run_hmi.main(argv)
 
 
@@ -190,15 +189,21 @@ def main(argv: list[str]) -> int:
     if args.naive_child is not None:
         return naive_child(args.naive_child, args.size, args.source)
 
+    with tempfile.TemporaryDirectory(prefix="idle-bench-") as empty_dir:
+        return measure(args, empty_dir)
+
+
+def measure(args: argparse.Namespace, empty_dir: str) -> int:
     run_for = args.warmup + args.seconds + 1.0
     hmi_args = ["--page", "cells", "--size", args.size, "--source", args.source,
                 "--sleep-after", "0", "--exit-after", f"{run_for:g}"]
     me = str(Path(__file__).resolve())
-    runs = [Run("hmi", [sys.executable, "run_hmi.py", *hmi_args]),
+    runs = [Run("hmi", [sys.executable, "run_hmi.py", *hmi_args], empty_dir),
             Run("naive", [sys.executable, me, "--naive-child", f"{run_for:g}", "--size",
-                          args.size, "--source", args.source])]
+                          args.size, "--source", args.source], empty_dir)]
     if args.proposed:
-        runs.append(Run("proposed", [sys.executable, me, "--proposed-child", *hmi_args]))
+        runs.append(Run("proposed", [sys.executable, me, "--proposed-child", *hmi_args],
+                        empty_dir))
     for r in runs:
         if not r.ready.wait(60):
             r.proc.kill()

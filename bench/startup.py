@@ -130,17 +130,20 @@ run_hmi.main(sys.argv[1:])
 """
 
 
+#: Set by main(): an empty folder (no config file, no bytecode) removed at the end.
+SCRATCH = Path(tempfile.gettempdir())
+
+
 def env(pycache: str | None) -> dict[str, str]:
     e = {k: v for k, v in os.environ.items()
          if not k.startswith("HMI_") and k not in ("PYTHONDONTWRITEBYTECODE",
                                                    "PYTHONPYCACHEPREFIX")}
     e.update(SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", PYGAME_HIDE_SUPPORT_PROMPT="1",
-             TZ="UTC", XDG_CONFIG_HOME=tempfile.mkdtemp(prefix="startup-bench-"),
-             PYTHONPATH=str(ROOT))
+             TZ="UTC", XDG_CONFIG_HOME=str(SCRATCH / "empty"), PYTHONPATH=str(ROOT))
     if pycache is None:
         e["PYTHONDONTWRITEBYTECODE"] = "1"
         # Python still reads __pycache__ beside the sources: point it at an empty tree.
-        e["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="startup-nocache-")
+        e["PYTHONPYCACHEPREFIX"] = str(SCRATCH / "empty")
     else:
         # Compiled once, by the warm-up run, into a tree outside the repository.
         e["PYTHONPYCACHEPREFIX"] = pycache
@@ -181,6 +184,14 @@ def phases(size: str, source: str, pycache: str) -> list[tuple[str, float]]:
 
 
 def main(argv: list[str]) -> int:
+    global SCRATCH
+    with tempfile.TemporaryDirectory(prefix="startup-bench-") as scratch:
+        SCRATCH = Path(scratch)
+        (SCRATCH / "empty").mkdir()
+        return measure(argv)
+
+
+def measure(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--size", default="800x480")
@@ -196,7 +207,7 @@ def main(argv: list[str]) -> int:
     sources = args.sources.split(",")
     print(f"start-up to the first frame presented, {args.size}, SDL dummy, median of "
           f"{args.runs} runs each (HMI and bare in turns)")
-    cache = tempfile.mkdtemp(prefix="startup-pycache-")
+    cache = str(SCRATCH / "pycache")
     modes = [("bytecode cached (as installed)", cache)]
     if args.no_cache:
         modes.append(("no bytecode cache (compiled at every start)", None))
