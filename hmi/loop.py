@@ -2,14 +2,12 @@
 
 Only the pygame parts in use are initialised (display and font; no audio). The loop sleeps
 on the data bus, so a publish from a driver thread wakes it at once, and looks for touches
-every TOUCH_POLL_S. The bus's waker also posts one pygame event per burst of publishes
-(at most one queued), which keeps the queue from being flooded by a fast driver.
+every TOUCH_POLL_S.
 """
 from __future__ import annotations
 
 import gc
 import logging
-import threading
 import time
 
 import pygame
@@ -25,17 +23,6 @@ MAX_FPS = 30
 TOUCH_POLL_S = 0.05
 #: A full garbage collection now and then keeps memory flat over days (see run()).
 GC_PERIOD_S = 3600.0
-
-
-class _Waker:
-    def __init__(self, event_type: int):
-        self.event_type = event_type
-        self.pending = threading.Event()
-
-    def __call__(self) -> None:
-        if not self.pending.is_set():
-            self.pending.set()
-            pygame.event.post(pygame.event.Event(self.event_type))
 
 
 def _logged(what: str, raw: tuple[float, float], pos: tuple[int, int]) -> tuple[int, int]:
@@ -64,8 +51,6 @@ def run(app: HmiApp, screen: Screen, exit_after_s: float = 0.0) -> int:
     The app draws into ``screen.frame`` in its own layout; ``screen`` turns it onto the
     panel and turns touches back. Returns the number of frames drawn.
     """
-    waker = _Waker(pygame.event.custom_type())
-    app.bus.set_waker(waker)
     frame_ms = 1000 // MAX_FPS
     last_flip = -frame_ms
     last_gc = time.monotonic()
@@ -86,8 +71,6 @@ def run(app: HmiApp, screen: Screen, exit_after_s: float = 0.0) -> int:
         for ev in pygame.event.get():
             if ev.type == pygame.QUIT or (ev.type == pygame.KEYDOWN and ev.key == pygame.K_ESCAPE):
                 running = False
-            elif ev.type == waker.event_type:
-                waker.pending.clear()
             # SDL also turns touches into mouse events (ev.touch); take each touch once.
             elif ev.type == pygame.MOUSEBUTTONDOWN and ev.button == 1 and not getattr(ev, "touch", False):
                 app.press(_logged("mouse down", ev.pos, screen.mouse(ev.pos)))
