@@ -17,6 +17,10 @@ import argparse
 import logging
 import os
 import sys
+import time
+
+#: For the log line that says how long the panel stayed dark at power-on.
+STARTED = time.monotonic()
 
 # pygame prints a greeting on import; a panel's journal and --list-pages want none.
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
@@ -173,22 +177,10 @@ def open_driver(cfg):
 def run_live(args, cfg) -> int:
     import pygame
 
-    from drivers import DriverError
-    from hmi import display, loop
-    from hmi.app import HmiApp
-    from hmi.backlight import find_backlight
-    from hmi.bus import DataBus, Freshness
+    from hmi import display
     from hmi.theme import load_theme
     log.info("%s", cfg.describe())
-    try:
-        driver = open_driver(cfg)
-    except DriverError as exc:
-        print(f"--source {cfg.source!r}: {exc}", file=sys.stderr)
-        return 2
-    source = cfg.source if driver is not None else ""
     theme = load_theme(cfg.theme)
-    bus = DataBus(freshness=driver.freshness if driver else Freshness(),
-                  local_address=driver.local_address if driver else 1, source=source)
     try:
         display.init_video(cfg.fullscreen)
         screen = display.open_screen(cfg.profile, cfg.rotation, cfg.fullscreen, theme.name,
@@ -196,6 +188,32 @@ def run_live(args, cfg) -> int:
     except (display.DisplayError, pygame.error) as exc:
         log.error("cannot open the screen: %s", exc)
         return 2
+    if args.page == "logo":
+        # Power-on shows the brand at once; the link and the pages load behind it.
+        from hmi.splash import show_logo
+        show_logo(screen, theme)
+        log.info("logo on screen %.0f ms after run_hmi started",
+                 1000 * (time.monotonic() - STARTED))
+    try:
+        return run_app(args, cfg, theme, screen)
+    finally:
+        pygame.quit()
+
+
+def run_app(args, cfg, theme, screen) -> int:
+    from drivers import DriverError
+    from hmi import loop
+    from hmi.app import HmiApp
+    from hmi.backlight import find_backlight
+    from hmi.bus import DataBus, Freshness
+    try:
+        driver = open_driver(cfg)
+    except DriverError as exc:
+        print(f"--source {cfg.source!r}: {exc}", file=sys.stderr)
+        return 2
+    source = cfg.source if driver is not None else ""
+    bus = DataBus(freshness=driver.freshness if driver else Freshness(),
+                  local_address=driver.local_address if driver else 1, source=source)
     backlight = find_backlight() if cfg.fullscreen else None
     app = HmiApp(bus, screen.profile, theme, start_page=args.page, driver=driver, pin=cfg.pin,
                  sleep_after_s=cfg.sleep_after, backlight=backlight)
@@ -214,7 +232,6 @@ def run_live(args, cfg) -> int:
     finally:
         if driver is not None:
             driver.stop()
-        pygame.quit()
     return 0
 
 

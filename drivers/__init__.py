@@ -6,8 +6,14 @@ with a message naming it.
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
-from drivers.base import DriverABC, DriverError
+from drivers.errors import DriverError
+
+if TYPE_CHECKING:  # the base imports the bus and model: not needed to check a name
+    from drivers.base import DriverABC
+
+__all__ = ["DRIVERS", "DriverError", "driver_class", "open_source", "split_source"]
 
 #: source name → (module, class). A battery maker adds a line here for a new link.
 DRIVERS: dict[str, tuple[str, str]] = {

@@ -11,9 +11,7 @@ from typing import Optional
 from hmi.bus import DataBus, Freshness
 from hmi.model import Command, CommandResult
 
-
-class DriverError(Exception):
-    """A source string or driver option is wrong; the message says what to write instead."""
+from drivers.errors import DriverError
 
 
 class DriverABC(ABC):

@@ -37,7 +37,8 @@ CAN_SUFFIXES = RECORD_SUFFIXES
 #: HOOK: Modbus captures; decoded by ``drivers.modbus.capture.read_capture``.
 MODBUS_SUFFIXES = (".mbcap",)
 
-CaptureReader = Callable[[Path], Iterable[tuple[float, PackSnapshot]]]
+#: read_capture(path, on_bad_line=...): each unreadable line is handed over and skipped.
+CaptureReader = Callable[..., Iterable[tuple[float, PackSnapshot]]]
 
 
 def _find(path: Path) -> Path:
@@ -178,6 +179,11 @@ class _PackReplay:
         self._reader, self._path, self._speed, self._loop = reader, path, speed, loop
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
+        #: Lines of the capture skipped as unreadable (counted on the first pass).
+        self.bad_lines = 0
+        #: The packs published so far: a skipped line is said on their links, where a
+        #: pack that then goes silent shows it.
+        self._seen: set[int] = set()
 
     def start(self, bus: DataBus) -> None:
         self._thread = threading.Thread(target=self._run, args=(bus,), daemon=True,
@@ -190,20 +196,46 @@ class _PackReplay:
             self._thread.join(2.0)
 
     def _run(self, bus: DataBus) -> None:
+        first_pass = True
         try:
             while not self._stop.is_set():
                 played = 0
                 t0 = start = None
-                for ts, pack in self._reader(self._path):
+                on_bad_line = (lambda why: self._bad_line(bus, why)) if first_pass else None
+                for ts, pack in self._reader(self._path, on_bad_line=on_bad_line or _ignore):
                     if t0 is None:
                         t0, start = ts, time.monotonic()
                     if self._stop.wait(max(0.0, start + (ts - t0) / self._speed
                                            - time.monotonic())):
                         return
                     bus.publish(pack)
+                    self._seen.add(pack.address)
                     played += 1
+                if first_pass and self.bad_lines > 1:
+                    log.warning("replay %s: skipped %d unreadable lines in all",
+                                self._path.name, self.bad_lines)
+                    self._report(bus, f"{self.bad_lines} unreadable lines skipped")
+                first_pass = False
                 if not self._loop or not played:
                     return
-        except Exception as exc:  # a corrupt capture ends the replay, not the app
+        except Exception as exc:  # an unreadable capture ends the replay, not the app
             log.exception("replay of %s stopped", self._path)
             bus.report_problem(None, f"capture unreadable: {exc}")
+
+    def _bad_line(self, bus: DataBus, problem: str) -> None:
+        """A skipped line: counted, and the first one said at once (in the log and on the
+        link); a looping replay meets the same lines again and says nothing more."""
+        self.bad_lines += 1
+        if self.bad_lines == 1:
+            log.warning("replay %s: skipped an unreadable line (%s)", self._path.name, problem)
+            self._report(bus, f"unreadable line skipped: {problem}")
+        else:
+            log.debug("replay %s: skipped %s", self._path.name, problem)
+
+    def _report(self, bus: DataBus, detail: str) -> None:
+        for address in sorted(self._seen) or [None]:
+            bus.report_problem(address, detail)
+
+
+def _ignore(_problem: str) -> None:
+    pass

@@ -14,12 +14,11 @@ No pygame here: settings are read before any window opens (and their problems lo
 """
 from __future__ import annotations
 
-import difflib
 import json
 import logging
 import math
 import os
-import tomllib
+import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Sequence
@@ -286,11 +285,42 @@ class _Problems:
         self.lines.append(text)
 
 
+#: A settings file is a page of text; past this it is something else (or an attack).
+MAX_FILE_BYTES = 64 * 1024
+#: tomllib's memory grows with the square of a dotted key's depth (a.a.a...: 73 MB at 4000
+#: parts) and its time with the square of a dotted table name's; the deepest real key has 2.
+MAX_KEY_PARTS = 16
+_NOT_KEY = re.compile(rb"[^A-Za-z0-9_\-\"' \t.]")
+
+
+def deepest_key(raw: bytes) -> int:
+    """Parts in the longest dotted key or table name in a TOML text (linear time)."""
+    deepest = 0
+    for line in raw.splitlines():
+        # The key side of each line (a table header is all key side); a value's dots are
+        # in strings or numbers, and its inline tables cost tomllib only linear memory.
+        key_side = line.split(b"#", 1)[0].split(b"=", 1)[0]
+        for run in _NOT_KEY.split(key_side):
+            deepest = max(deepest, run.count(b".") + 1)
+    return deepest
+
+
 def read_file(path: Path, problems: _Problems) -> Optional[dict]:
     """The file's table, or None (after one log line) when it cannot be used at all."""
     try:
         with path.open("rb") as fp:
-            data = tomllib.load(fp)
+            raw = fp.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            problems.add(f"config file {path} is over {MAX_FILE_BYTES // 1024} KiB, too big "
+                         f"to be a settings file; using the defaults")
+            return None
+        if deepest_key(raw) > MAX_KEY_PARTS:
+            problems.add(f"config file {path} has a key of more than {MAX_KEY_PARTS} dotted "
+                         f"parts, which no setting has; using the defaults")
+            return None
+        # Imported here: without a settings file (a desktop) the logo comes up sooner.
+        import tomllib
+        data = tomllib.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         problems.add(f"config file {path} not found; using the defaults")
         return None
@@ -309,6 +339,7 @@ def read_file(path: Path, problems: _Problems) -> Optional[dict]:
 
 
 def _unknown(where: str, key: str, known: Sequence[str], problems: _Problems) -> None:
+    import difflib  # only for a typo in the file
     close = difflib.get_close_matches(key, known, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(known)}"
     problems.add(f"{where}: unknown setting {key!r} ignored{hint}")

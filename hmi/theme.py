@@ -8,6 +8,7 @@ logo is a picture Pillow has already read.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import os
@@ -48,8 +49,12 @@ DEFAULT_COLORS: dict[str, Color] = {
 
 def _font_dir() -> Path:
     # A pinned PyPI package carries the TTFs, so every machine renders the same glyphs.
-    import font_source_sans_pro
-    return Path(font_source_sans_pro.__file__).resolve().parent / "files"
+    # Found, not imported: its import globs its folder, time the logo waits for.
+    spec = importlib.util.find_spec("font_source_sans_pro")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("font_source_sans_pro is not installed: install "
+                                  "requirements.txt", name="font_source_sans_pro")
+    return Path(spec.origin).resolve().parent / "files"
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,14 @@ UiState and reach the page through :class:`PageContext`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import pygame
 
-from hmi.model import BusState, PackView
 from hmi.widgets import Canvas
+
+if TYPE_CHECKING:  # annotations only: the logo is drawn before the model is imported
+    from hmi.model import BusState, PackView
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,15 @@
 """The brand page at power-on and on waking: the battery maker's logo or name."""
 from __future__ import annotations
 
+import logging
+from typing import Optional
+
 import pygame
 
 from hmi.widgets import Canvas, text
 from screens.base import Page, PageContext
+
+log = logging.getLogger(__name__)
 
 
 class LogoPage(Page):
@@ -13,9 +18,10 @@ class LogoPage(Page):
     about_pack = False
 
     def __init__(self) -> None:
-        self._logo_cache: dict[tuple, pygame.Surface] = {}
+        self._logo_cache: dict[tuple, Optional[pygame.Surface]] = {}
 
-    def draw(self, cv: Canvas, rect: pygame.Rect, ctx: PageContext) -> None:
+    def draw(self, cv: Canvas, rect: pygame.Rect, ctx: Optional[PageContext]) -> None:
+        # No data on this page: the splash draws it before there is any (ctx None).
         p = cv.profile
         logo = self._logo(cv, (rect.width * 2 // 3, rect.height // 2))
         y = rect.y + rect.height * 2 // 5
@@ -40,8 +46,14 @@ class LogoPage(Page):
         if key not in self._logo_cache:
             # Pillow scales the logo: its resampling gives the same pixels on every CPU.
             from PIL import Image
-            with Image.open(path) as im:
-                im = im.convert("RGBA")
-                im.thumbnail(box, Image.Resampling.LANCZOS)
-                self._logo_cache[key] = pygame.image.frombytes(im.tobytes(), im.size, "RGBA")
+            try:
+                with Image.open(path) as im:
+                    im = im.convert("RGBA")
+                    im.thumbnail(box, Image.Resampling.LANCZOS)
+                    logo = pygame.image.frombytes(im.tobytes(), im.size, "RGBA")
+            except (OSError, ValueError, Image.DecompressionBombError) as exc:
+                # The theme checked the file at start; it changed since. Show the name.
+                log.warning("logo %s unusable now (%s); showing the name instead", path, exc)
+                logo = None
+            self._logo_cache[key] = logo
         return self._logo_cache[key]

@@ -288,6 +288,10 @@ def test_bad_source_in_the_environment_is_no_source_not_the_simulator(paths):
     (b"rotation = = 90\n", "not valid TOML"),
     (b'[touch\nswap_xy = true\n', "not valid TOML"),
     (b"rotation = 90\n\xff\xfe\n", "not valid TOML"),
+    # tomllib would take 73 MB for this one line (quadratic in the key's depth).
+    (b"rotation = 90\n" + b"a" + b".a" * 4000 + b" = 1\n", "more than 16 dotted parts"),
+    (b"rotation = 90\n[" + b"t." * 20 + b"t]\n", "more than 16 dotted parts"),
+    (b"rotation = 90\n" + b"# " + b"." * 70000 + b"\n", "over 64 KiB"),
 ])
 def test_corrupt_file_gives_the_defaults_and_one_line(tmp_path, caplog, content, says):
     f = tmp_path / "hmi.toml"
@@ -298,6 +302,19 @@ def test_corrupt_file_gives_the_defaults_and_one_line(tmp_path, caplog, content,
     assert cfg.file is None
     [record] = caplog.records
     assert str(f) in record.getMessage() and says in record.getMessage()
+
+
+@pytest.mark.parametrize("text", [
+    'rotation = 90  # see the manual ..................\n',
+    '[touch]\nx_min = 0.0125\ny_max = 0.98\n',
+    'source = "modbus:/dev/ttyUSB0?packs=1-4"\ntheme = "../a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.json"\n',
+])
+def test_dots_in_comments_numbers_and_strings_are_not_deep_keys(tmp_path, caplog, text):
+    f = tmp_path / "hmi.toml"
+    f.write_text(text)
+    with caplog.at_level(logging.WARNING, logger="hmi.config"):
+        cfg = load_config(config_file=f, env={}, search=[])
+    assert cfg.file == f and not any("dotted" in r.getMessage() for r in caplog.records)
 
 
 def test_missing_or_unreadable_file_gives_the_defaults_and_one_line(tmp_path, caplog):

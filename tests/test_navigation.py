@@ -69,3 +69,10 @@ def test_page_shows_lost_link_when_the_pack_falls_silent():
     h.publish()
     h.frame()
     assert h.bus.view().local.live
+
+
+def test_each_page_id_opens_the_page_that_has_that_id():
+    from screens import PAGE_IDS, all_pages
+    pages = all_pages()
+    assert tuple(pages) == PAGE_IDS
+    assert [p.id for p in pages.values()] == list(PAGE_IDS)

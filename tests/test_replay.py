@@ -3,6 +3,7 @@ record-then-replay, and the hook for Modbus captures."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 import sys
 import types
@@ -225,7 +226,7 @@ def test_modbus_capture_hook_publishes_packs_with_their_timing(tmp_path, monkeyp
     path.write_bytes(b"")
     pairs = [(100.0, pack(1, current_a=1.0)), (100.5, pack(2)), (101.0, pack(1, current_a=3.0))]
     fake = types.ModuleType("drivers.modbus.capture")
-    fake.read_capture = lambda p: iter(pairs) if p == path else iter(())
+    fake.read_capture = lambda p, on_bad_line: iter(pairs) if p == path else iter(())
     monkeypatch.setitem(sys.modules, "drivers.modbus.capture", fake)
     driver = ReplayDriver.from_source(f"{path}?speed=5")
     bus = start(driver)
@@ -236,3 +237,44 @@ def test_modbus_capture_hook_publishes_packs_with_their_timing(tmp_path, monkeyp
         assert driver.counters().frames == 0
     finally:
         driver.stop()
+
+
+def test_a_modbus_capture_replays_past_its_corrupt_lines_and_says_so(tmp_path, caplog):
+    from drivers.modbus import capture, codec, frames
+    from drivers.modbus.regmap import load
+    from drivers.simbms import BatterySim
+    regmap = load()
+    sim = BatterySim(packs=2, seed=3, scenario="day")
+    sim.run_until(60)
+    path = tmp_path / "site.mbcap"
+    w = capture.CaptureWriter(path)
+    t = 1781510400.0
+    for a in sim.addresses:
+        regs = codec.encode_pack(regmap, sim.snapshot(a))
+        for first, count in ((38, 9), (150, 30), (0, 38)):
+            w.write("tx", frames.read_request(a, first, count), t)
+            body = bytes([a, 3, 2 * count]) + b"".join(
+                regs[r].to_bytes(2, "big") for r in range(first, first + count))
+            w.write("rx", body + frames.crc(body), t + 0.05)
+            t += 0.1
+    w.close()
+    good = path.read_text().splitlines()
+    # A torn line after pack 1's reply, a line of noise, and bytes that are not UTF-8.
+    lines = good[:8] + ["1781510400.9 rx 01ZZ"] + good[8:10] + ["garbage"] + good[10:]
+    path.write_bytes("\n".join(lines).encode() + b"\n\xff\xfe\n")
+    driver = ReplayDriver.from_source(f"{path}?speed=50")
+    with caplog.at_level(logging.WARNING, logger="drivers.replay"):
+        bus = start(driver)
+        try:
+            wait_for(lambda: bus.view().pack(2) and bus.view().pack(2).snapshot,
+                     what="pack 2, after the corrupt lines")
+            # The last bad line comes after the last reply: the count stays on the links.
+            wait_for(lambda: driver._packs.bad_lines == 3
+                     and "3 unreadable lines" in bus.view().pack(1).link.detail,
+                     what="the count on the link")
+        finally:
+            driver.stop()
+    assert bus.view().pack(1).snapshot.address == 1
+    said = [r.getMessage() for r in caplog.records]
+    assert any("site.mbcap:9" in m for m in said), said  # the first one, by line number
+    assert any("3 unreadable lines" in m for m in said), said

@@ -19,10 +19,11 @@ so a replay shows exactly what the installer saw.
 """
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterator, Optional
+from typing import IO, Callable, Iterator, Optional
 
 from hmi.model import PackSnapshot
 
@@ -72,29 +73,46 @@ class CaptureRecord:
     data: bytes
 
 
-def read_records(path: str | Path) -> Iterator[CaptureRecord]:
-    """The events of a capture file, in order. Raises ValueError naming a corrupt line."""
-    with open(path, encoding="utf-8") as fh:
+def read_records(path: str | Path, on_bad_line: Optional[Callable[[str], None]] = None
+                 ) -> Iterator[CaptureRecord]:
+    """The events of a capture file, in order.
+
+    A corrupt line raises ValueError naming it, or, given ``on_bad_line``, is handed to it
+    (the same words) and skipped: a replay goes on past one bad line.
+    """
+    with open(path, encoding="utf-8", errors="replace") as fh:
         for n, line in enumerate(fh, start=1):
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            parts = line.split(None, 2)
-            if len(parts) < 2:
-                raise ValueError(f"{path}:{n}: expected '<time> <direction> <data>'")
             try:
-                t = float(parts[0])
-            except ValueError:
-                raise ValueError(f"{path}:{n}: bad time {parts[0]!r}") from None
-            direction, body = parts[1], parts[2] if len(parts) > 2 else ""
-            if direction in ("tx", "rx"):
-                try:
-                    data = bytes.fromhex(body)
-                except ValueError:
-                    raise ValueError(f"{path}:{n}: bad hex") from None
-            else:
-                data = body.encode()
-            yield CaptureRecord(t, direction, data)
+                record = _parse_line(line)
+            except ValueError as exc:
+                if on_bad_line is None:
+                    raise ValueError(f"{path}:{n}: {exc}") from None
+                on_bad_line(f"{Path(path).name}:{n}: {exc}")
+                continue
+            if record is not None:
+                yield record
+
+
+def _parse_line(line: str) -> Optional[CaptureRecord]:
+    line = line.strip()
+    if not line or line.startswith("#"):
+        return None
+    parts = line.split(None, 2)
+    if len(parts) < 2:
+        raise ValueError("expected '<time> <direction> <data>'")
+    try:
+        t = float(parts[0])
+    except ValueError:
+        raise ValueError(f"bad time {parts[0][:20]!r}") from None
+    if not math.isfinite(t):
+        raise ValueError(f"bad time {parts[0][:20]!r}")
+    direction, body = parts[1], parts[2] if len(parts) > 2 else ""
+    if direction in ("tx", "rx"):
+        try:
+            return CaptureRecord(t, direction, bytes.fromhex(body))
+        except ValueError:
+            raise ValueError("bad hex") from None
+    return CaptureRecord(t, direction, body.encode())
 
 
 class CaptureDecoder:
@@ -143,11 +161,12 @@ class CaptureDecoder:
         return []
 
 
-def read_capture(path: str | Path, regmap: Optional[RegisterMap] = None
+def read_capture(path: str | Path, regmap: Optional[RegisterMap] = None,
+                 on_bad_line: Optional[Callable[[str], None]] = None
                  ) -> Iterator[tuple[float, PackSnapshot]]:
     """``(timestamp, PackSnapshot)`` for every live-block reply in a capture, in order."""
     decoder = CaptureDecoder(regmap)
-    for record in read_records(path):
+    for record in read_records(path, on_bad_line):
         yield from decoder.feed(record)
 
 
