@@ -15,13 +15,6 @@ Start-up (imports, fonts, the simulator reaching its start) is not idle cost, so
 process's CPU time (user + system, every thread, from /proc/<pid>/stat) is read once the
 process has run ``--warmup`` seconds past start-up and again ``--seconds`` later. Goal:
 HMI / naive ≤ 0.1.
-
-``--proposed`` adds a third process: the same ``run_hmi.py`` with the data bus's ``wait``
-replaced by the one proposed for hmi/loop.py (below). The loop wakes every TOUCH_POLL_S
-(50 ms) to look for touches and then runs its whole body (update, two bus views, the frame
-key) whether or not anything happened; the proposal keeps looking for touches at the same
-rate inside the wait and returns only for a publish, a pending SDL event or the next
-second, so the body runs about once a second when nothing changes.
 """
 from __future__ import annotations
 
@@ -39,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 GOAL_RATIO = 0.1
 #: Printed by each process once start-up is over (the HMI's own log line, and ours).
-READY = {"hmi": "INFO hmi: HMI ", "proposed": "INFO hmi: HMI ", "naive": "naive loop running"}
+READY = {"hmi": "INFO hmi: HMI ", "naive": "naive loop running"}
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -107,29 +100,6 @@ class Run:
         return usage.ru_utime + usage.ru_stime, code
 
 
-def proposed_wait(bus, since_version: int, timeout: float) -> bool:
-    """What hmi/loop.py could call instead of ``bus.wait(version, TOUCH_POLL_S)``: the same
-    touch latency, but back to the loop only when there is something to do."""
-    import pygame
-
-    from hmi import loop
-    end = time.monotonic() + 1.0      # ages on screen count in whole seconds
-    while True:
-        if bus._wait(since_version, loop.TOUCH_POLL_S):
-            return True
-        if pygame.event.peek() or time.monotonic() >= end:
-            return False
-
-
-def proposed_child(argv: list[str]) -> int:
-    from hmi.bus import DataBus
-
-    import run_hmi
-    DataBus._wait = DataBus.wait
-    DataBus.wait = proposed_wait
-    return run_hmi.main(argv)
-
-
 def naive_child(seconds: float, size: str, source: str) -> int:
     """The reference: everything redrawn and flipped at 30 fps, whatever changed."""
     from hmi.scenes import headless_environment
@@ -177,15 +147,8 @@ def main(argv: list[str]) -> int:
                     help="seconds after start-up before the window opens (default 3)")
     ap.add_argument("--size", default="800x480")
     ap.add_argument("--source", default="sim:packs=1,scenario=day,start=charging,speed=1")
-    ap.add_argument("--proposed", action="store_true",
-                    help="also run the HMI with the wait proposed for hmi/loop.py")
     ap.add_argument("--naive-child", type=float, metavar="S", help=argparse.SUPPRESS)
-    ap.add_argument("--proposed-child", action="store_true", help=argparse.SUPPRESS)
-    args, rest = ap.parse_known_args(argv)
-    if args.proposed_child:
-        return proposed_child(rest)
-    if rest:
-        ap.error(f"unrecognized arguments: {' '.join(rest)}")
+    args = ap.parse_args(argv)
     if args.naive_child is not None:
         return naive_child(args.naive_child, args.size, args.source)
 
@@ -201,9 +164,6 @@ def measure(args: argparse.Namespace, empty_dir: str) -> int:
     runs = [Run("hmi", [sys.executable, "run_hmi.py", *hmi_args], empty_dir),
             Run("naive", [sys.executable, me, "--naive-child", f"{run_for:g}", "--size",
                           args.size, "--source", args.source], empty_dir)]
-    if args.proposed:
-        runs.append(Run("proposed", [sys.executable, me, "--proposed-child", *hmi_args],
-                        empty_dir))
     for r in runs:
         if not r.ready.wait(60):
             r.proc.kill()
@@ -231,9 +191,6 @@ def measure(args: argparse.Namespace, empty_dir: str) -> int:
     ratio = hmi / naive if naive > 0 else float("inf")
     print(f"ratio HMI / naive = {ratio:.3f}  (goal ≤ {GOAL_RATIO}: "
           f"{'met' if ratio <= GOAL_RATIO else 'MISSED'})")
-    if "proposed" in after and naive > 0:
-        ratio = (after["proposed"] - before["proposed"]) / naive
-        print(f"ratio HMI with the proposed wait / naive = {ratio:.3f}")
     return 0
 
 

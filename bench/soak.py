@@ -54,6 +54,7 @@ from drivers.simbms.scenarios import Demand, Profile, Scenario  # noqa: E402
 from hmi.aggregate import summarize  # noqa: E402
 from hmi.app import HmiApp  # noqa: E402
 from hmi.bus import DataBus, FakeClock, Freshness  # noqa: E402
+from hmi.housekeeping import release_memory  # noqa: E402
 from hmi.model import (HISTORY_CAPACITY, AlarmHistory, LinkState, PackSnapshot,  # noqa: E402
                        ProtectionFlag as P, alarm_code)
 from hmi.profile import PROFILES  # noqa: E402
@@ -260,10 +261,10 @@ class SoakResult:
 
     @property
     def rss_growth_kb(self) -> Optional[int]:
-        """RSS at the end minus after the first simulated hour (caches full by then)."""
-        if len(self.rss_kb) < 2:
+        """RSS at the last mid-hour sample minus at 1.5 h (caches and histories full)."""
+        if len(self.rss_kb) < 3:
             return None
-        return self.rss_kb[-1][1] - self.rss_kb[0][1]
+        return self.rss_kb[-1][1] - self.rss_kb[1][1]
 
 
 def rss_kb() -> tuple[int, int, int]:
@@ -310,9 +311,8 @@ class Soak:
         self.max_violations = max_violations
         self.banner_every_s = banner_every_s
         self.clear_every_s = clear_every_s
-        #: A full collection now and then, as proposed for hmi/loop.py: it empties
-        #: CPython's free lists (thousands of spare tuples), which only gen-2 collections
-        #: do, and those hardly ever run in a loop whose objects all die young. 0 = never.
+        #: hmi.housekeeping.release_memory every so many simulated seconds, as hmi/loop.py
+        #: calls it every hour (a full collection, then malloc_trim). 0 = never.
         self.gc_every_s = gc_every_s
         self.gc_ms: list[float] = []
         # The soak's own ledger, fed where the driver hands snapshots to the bus.
@@ -485,10 +485,10 @@ class Soak:
                     self.app.draw(self.surface, state)
                     self._check_frame(state)
                 if self.gc_every_s and t % self.gc_every_s == 0:
-                    t0 = time.perf_counter()
-                    gc.collect()
-                    self.gc_ms.append(1000 * (time.perf_counter() - t0))
-                if t % int(HOUR) == 0:
+                    self.gc_ms.append(1000 * release_memory())
+                # Mid-hour, halfway between two housekeeping calls: every sample at the
+                # same point of RSS's sawtooth, so that the trend is growth, not phase.
+                if t % int(HOUR) == int(HOUR) // 2:
                     rss, _, anon = rss_kb()
                     r.rss_kb.append((t, rss))
                     r.anon_kb.append((t, anon))
@@ -530,14 +530,16 @@ def report(r: SoakResult) -> str:
         f"histories cleared through the app: {r.clears}; banner taps: {r.banner_taps}",
         f"logged: {r.errors_logged} errors, warnings {dict(r.warnings_logged) or 'none'}",
     ]
-    if r.rss_kb:
-        lines.append(f"RSS after hour 1 {r.rss_kb[0][1] / mb:.1f} MB, at the end "
+    if len(r.rss_kb) >= 3:
+        lines.append(f"RSS at 1.5 h {r.rss_kb[1][1] / mb:.1f} MB, at the end "
                      f"{r.rss_kb[-1][1] / mb:.1f} MB, growth "
                      f"{'-' if growth is None else f'{growth / mb:+.2f} MB'} (heap "
-                     f"{(r.anon_kb[-1][1] - r.anon_kb[0][1]) / mb:+.2f} MB); peak "
+                     f"{(r.anon_kb[-1][1] - r.anon_kb[1][1]) / mb:+.2f} MB); peak "
                      f"{r.peak_rss_kb / mb:.1f} MB; Python objects "
-                     f"{r.objects[0][1]} -> {r.objects[-1][1]}")
-        lines.append("RSS by hour (MB): " + " ".join(f"{kb / mb:.1f}" for _, kb in r.rss_kb))
+                     f"{r.objects[1][1]} -> {r.objects[-1][1]}")
+    if r.rss_kb:
+        lines.append("RSS at each half hour (MB): "
+                     + " ".join(f"{kb / mb:.1f}" for _, kb in r.rss_kb))
     lines.append(f"violations: {r.violation_count}")
     lines += [f"  {v}" for v in r.violations]
     return "\n".join(lines)
@@ -549,8 +551,9 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--packs", type=int, default=30)
     ap.add_argument("--profile", default="800x480", choices=sorted(PROFILES))
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--gc-every", type=int, default=0, metavar="S",
-                    help="a full gc.collect() every S simulated seconds (the proposed loop)")
+    ap.add_argument("--gc-every", type=int, default=3600, metavar="S",
+                    help="hmi.housekeeping.release_memory every S simulated seconds, as the "
+                         "loop does (default 3600; 0 = never)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     soak = Soak(packs=args.packs, profile=args.profile, seed=args.seed,
@@ -559,7 +562,7 @@ def main(argv: list[str]) -> int:
     result = soak.run(int(args.hours * HOUR), progress=True)
     print(report(result))
     if soak.gc_ms:
-        print(f"gc.collect() every {args.gc_every} s: median {sorted(soak.gc_ms)[len(soak.gc_ms) // 2]:.1f} ms, "
+        print(f"release_memory every {args.gc_every} s: median {sorted(soak.gc_ms)[len(soak.gc_ms) // 2]:.1f} ms, "
               f"max {max(soak.gc_ms):.1f} ms")
     growth = result.rss_growth_kb
     flat = growth is not None and growth <= 2 * 1024

@@ -6,7 +6,6 @@ every TOUCH_POLL_S.
 """
 from __future__ import annotations
 
-import gc
 import logging
 import time
 
@@ -14,6 +13,7 @@ import pygame
 
 from hmi.app import HmiApp
 from hmi.display import Screen
+from hmi.housekeeping import PERIOD_S as HOUSEKEEPING_S, release_memory
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +21,6 @@ log = logging.getLogger(__name__)
 MAX_FPS = 30
 #: How often the loop looks for touches while nothing else happens (a tap's latency).
 TOUCH_POLL_S = 0.05
-#: A full garbage collection now and then keeps memory flat over days (see run()).
-GC_PERIOD_S = 3600.0
 
 
 def _logged(what: str, raw: tuple[float, float], pos: tuple[int, int]) -> tuple[int, int]:
@@ -53,7 +51,7 @@ def run(app: HmiApp, screen: Screen, exit_after_s: float = 0.0) -> int:
     """
     frame_ms = 1000 // MAX_FPS
     last_flip = -frame_ms
-    last_gc = time.monotonic()
+    last_housekeeping = time.monotonic()
     frames = 0
     dark = False
     started = time.monotonic()
@@ -63,11 +61,9 @@ def run(app: HmiApp, screen: Screen, exit_after_s: float = 0.0) -> int:
             break
         if frames:  # the first frame (the logo) goes out at once
             _idle_wait(app.bus)
-        if time.monotonic() - last_gc >= GC_PERIOD_S:
-            # Drawing leaves CPython's free lists full until a full collection, which this
-            # loop would otherwise almost never trigger: RSS crept up 5.6 MB a day.
-            gc.collect()
-            last_gc = time.monotonic()
+        if time.monotonic() - last_housekeeping >= HOUSEKEEPING_S:
+            release_memory()  # RSS crept up 5.6 MB a day without it
+            last_housekeeping = time.monotonic()
         for ev in pygame.event.get():
             if ev.type == pygame.QUIT or (ev.type == pygame.KEYDOWN and ev.key == pygame.K_ESCAPE):
                 running = False

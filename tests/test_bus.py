@@ -1,5 +1,6 @@
 """The data bus: thread safety, wake-ups, and link states going stale and lost on time."""
 import threading
+import time
 
 from hmi.bus import DataBus, FakeClock, Freshness
 from hmi.model import LinkState, PackSnapshot
@@ -51,6 +52,36 @@ def test_publish_wakes_waiter_and_calls_waker():
     t.join()
     assert woken and bus.version > v0
     assert not bus.wait(bus.version, timeout=0.05), "no publish, no wake"
+
+
+def test_a_wait_after_an_unanswered_publish_still_sleeps_its_time():
+    bus = DataBus(FakeClock(0.0))
+    bus.publish(snap())  # rings the doorbell; nobody was waiting
+    t0 = time.monotonic()
+    assert not bus.wait(bus.version, timeout=0.2)
+    assert time.monotonic() - t0 >= 0.19, "an old ring must not end a wait early"
+
+
+def test_the_waiter_misses_no_publish_from_many_threads():
+    bus = DataBus(FakeClock(0.0))
+    n_threads, n_each = 4, 300
+    def publisher(address):
+        for i in range(n_each):
+            bus.publish(snap(address))
+            if i % 50 == 0:
+                time.sleep(0.001)
+
+    threads = [threading.Thread(target=publisher, args=(a,)) for a in range(1, n_threads + 1)]
+    for t in threads:
+        t.start()
+    seen, wakes = bus.version, 0
+    final = n_threads * n_each
+    while seen < final:
+        assert bus.wait(seen, timeout=5.0), f"stuck at version {seen} of {final}"
+        seen, wakes = bus.version, wakes + 1
+    for t in threads:
+        t.join()
+    assert seen == final and 1 <= wakes <= final
 
 
 def test_concurrent_publishers_and_reader_see_consistent_latest_values():

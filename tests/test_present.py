@@ -2,6 +2,7 @@
 import random
 
 import pygame
+import pytest
 
 from hmi.present import changed_rects
 
@@ -56,3 +57,31 @@ def test_every_changed_pixel_is_covered_for_random_edits():
         assert rects is not None
         for p in points:
             assert covered(rects, *p), (p, rects)
+
+
+@pytest.mark.parametrize("depth", [32, 24, 16])
+def test_the_display_pixels_as_they_lie_find_every_change(depth):
+    from hmi.present import pixels
+    rng = random.Random(depth)
+    a = pygame.Surface((800, 480), depth=depth)
+    a.fill((20, 20, 20))
+    b = a.copy()
+    spots = [(rng.randrange(800), rng.randrange(480)) for _ in range(5)]
+    for x, y in spots:
+        # The smallest change each depth can hold (16-bit keeps 5 bits of blue).
+        b.set_at((x, y), (20, 20, 21 if depth > 16 else 60))
+    (pa, pitch), (pb, _) = pixels(a), pixels(b)
+    rects = changed_rects(pa, pb, a.get_size(), pitch=pitch)
+    assert rects is not None and all(covered(rects, x, y) for x, y in spots)
+    assert sum(r.width * r.height for r in rects) < 800 * 480 // 10
+
+
+def test_padded_rows_are_read_with_their_pitch():
+    width, height, pad = 100, 40, 12
+    pitch = width * 4 + pad
+    a = bytearray(pitch * height)
+    b = bytearray(a)
+    b[30 * pitch + 70 * 4] = 1  # pixel (70, 30)
+    rects = changed_rects(bytes(a), bytes(b), (width, height), pitch=pitch)
+    assert rects and covered(rects, 70, 30)
+    assert not covered(rects, 5, 5)
