@@ -714,7 +714,7 @@ class LogoDrawer:
     def draw(self, theme) -> None:
         from hmi.bus import DataBus, FakeClock
         from hmi.widgets import Canvas
-        from screens.base import PageContext, UiState
+        from screens.context import PageContext, UiState
         from screens.logo import LogoPage
         cv = Canvas(self.surface, theme, self.profile, self.text)
         ctx = PageContext(DataBus(FakeClock(0.0)).view(), UiState(page="logo"), None)

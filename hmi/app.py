@@ -23,7 +23,8 @@ from hmi.text import TextRenderer
 from hmi.theme import Theme
 from hmi.widgets import Canvas, Target
 from screens import all_pages
-from screens.base import Page, PageContext, UiState
+from screens.base import Page
+from screens.context import PageContext, UiState
 from screens.common import lost_panel, unavailable_panel
 from screens.dialogs import busy
 from screens.protocol import Draft, clamp_draft, current_draft

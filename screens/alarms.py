@@ -14,7 +14,8 @@ import pygame
 from hmi import alarms as catalogue
 from hmi.model import AlarmRecord, PackSnapshot, alarm_code
 from hmi.widgets import Canvas, Tone, button, modal, panel, rows, text, wrap
-from screens.base import Page, PageContext
+from screens.base import Page
+from screens.context import PageContext
 
 
 @dataclass(frozen=True)

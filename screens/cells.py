@@ -6,7 +6,8 @@ import pygame
 from hmi import format as fmt
 from hmi.model import MAX_CELLS, PackSnapshot, ProtectionFlag, ProtectionLimits
 from hmi.widgets import Canvas, Tone, baseline_text, columns, mid_baseline, marker, panel, rows, text, value_unit
-from screens.base import Page, PageContext
+from screens.base import Page
+from screens.context import PageContext
 
 ROWS_PER_COLUMN = MAX_CELLS // 2
 

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import logging
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import pygame
 
 from hmi.widgets import Canvas, text
-from screens.base import Page, PageContext
+from screens.base import Page
+
+if TYPE_CHECKING:
+    from screens.context import PageContext
 
 log = logging.getLogger(__name__)
 

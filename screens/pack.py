@@ -6,7 +6,8 @@ import pygame
 from hmi import format as fmt
 from hmi.model import PackSnapshot, PackStatus, WarningFlag
 from hmi.widgets import Canvas, Tone, bar, columns, panel, rows, text, value_unit
-from screens.base import Page, PageContext
+from screens.base import Page
+from screens.context import PageContext
 from screens.common import labelled_value, row
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pygame
 
 from hmi.widgets import Canvas, button, columns
-from screens.base import Page, PageContext
+from screens.base import Page
+from screens.context import PageContext
 from screens.cells import CellsPage
 from screens.pack import PackPage
 from screens.temps import TempsPage

@@ -6,7 +6,8 @@ import pygame
 from hmi import format as fmt
 from hmi.model import LinkState, PackView
 from hmi.widgets import Canvas, Tone, button, panel, rows, text
-from screens.base import Page, PageContext
+from screens.base import Page
+from screens.context import PageContext
 from screens.common import unavailable_panel
 
 #: Column positions as fractions of the list width: Pack, SOC, V, A, State, Age.

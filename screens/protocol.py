@@ -13,7 +13,8 @@ import pygame
 
 from hmi.model import ADDRESS_RANGE, CHARGE_VOLTAGE_LIMIT_RANGE_V, PackSettings
 from hmi.widgets import Canvas, Tone, button, columns, modal, panel, rows, text, wrap
-from screens.base import Page, PageContext
+from screens.base import Page
+from screens.context import PageContext
 from screens.dialogs import pin_pad
 
 BRANDS_PER_PAGE = 6

@@ -8,7 +8,8 @@ from hmi import format as fmt
 from hmi.aggregate import Extreme, summarize
 from hmi.model import LinkState, PackView
 from hmi.widgets import Canvas, Tone, columns, panel, rows, text
-from screens.base import Page, PageContext
+from screens.base import Page
+from screens.context import PageContext
 from screens.common import labelled_value, lost_panel, row
 
 

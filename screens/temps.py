@@ -6,7 +6,8 @@ import pygame
 from hmi import format as fmt
 from hmi.model import TEMP_SENSORS, PackSnapshot
 from hmi.widgets import Canvas, Tone, baseline_text, columns, mid_baseline, panel, rows, text, value_unit
-from screens.base import Page, PageContext
+from screens.base import Page
+from screens.context import PageContext
 
 
 def temp_state(snap: PackSnapshot, i: int) -> tuple[Tone, str]:

@@ -204,7 +204,7 @@ def test_changing_the_masters_address_warns_of_the_consequences():
     from screens.protocol import address_warnings
     h = Harness(packs=3, start_page="protocol")
     state = h.bus.view()
-    from screens.base import PageContext
+    from screens.context import PageContext
     ctx = PageContext(state, h.app.ui, state.local)
     warnings = address_warnings(2, 1, ctx)
     assert any("master" in w for w in warnings)
