@@ -19,6 +19,7 @@ from hmi.bus import DataBus
 from hmi.model import BusState, Command, CommandResult, LinkState, PackLink, PackView, alarm_code
 from hmi.profile import Profile
 from hmi.protocols import load_protocols
+from hmi.parts import PartCache
 from hmi.text import TextRenderer
 from hmi.theme import Theme
 from hmi.widgets import Canvas, Target
@@ -83,6 +84,7 @@ class HmiApp:
         self.pages: dict[str, Page] = all_pages()
         self.protocols = load_protocols()
         self.text = TextRenderer(theme, profile)
+        self.parts = PartCache()
         self.logo_seconds = logo_seconds
         self.ui = UiState(page=start_page)
         self.notice: Optional[Notice] = None
@@ -386,7 +388,7 @@ class HmiApp:
         page = self.pages[self.ui.page]
         pack = self.page_pack(state)
         surface.fill(self.theme.background)
-        cv = Canvas(surface, self.theme, self.profile, self.text)
+        cv = Canvas(surface, self.theme, self.profile, self.text, parts=self.parts)
         ctx = PageContext(state, self.ui, pack, {"protocols": self.protocols})
         if page.id == "logo":
             page.draw(cv, surface.get_rect(), ctx)

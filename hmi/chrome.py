@@ -83,6 +83,21 @@ def nav_bar(cv: Canvas, rect: pygame.Rect, pages: Sequence[Page], current: str,
             marked: frozenset[str] = frozenset()) -> None:
     """The page buttons; a page in ``marked`` (alarms while one is active) carries a red
     dot, so an active alarm stays in sight after its banner is gone."""
+    key = ("nav", tuple(rect), tuple(p.id for p in pages), current, marked)
+    part = cv.parts.get(key) if cv.parts is not None else None
+    if part is None:
+        own = Canvas(pygame.Surface(rect.size, 0, cv.surface), cv.theme, cv.profile, cv.text)
+        _draw_nav_bar(own, own.surface.get_rect(), pages, current, marked)
+        part = (own.surface, [(t.rect, t.action) for t in own.targets])
+        if cv.parts is not None:
+            cv.parts.put(key, part)
+    cv.surface.blit(part[0], rect)
+    for hit, action in part[1]:
+        cv.target(hit.move(rect.topleft), action)
+
+
+def _draw_nav_bar(cv: Canvas, rect: pygame.Rect, pages: Sequence[Page], current: str,
+                  marked: frozenset[str]) -> None:
     p = cv.profile
     pygame.draw.rect(cv.surface, cv.theme.surface, rect)
     gap = p.gap // 2 + 1
