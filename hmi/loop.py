@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 MAX_FPS = 30
 #: How often the loop looks for touches while nothing else happens (a tap's latency).
 TOUCH_POLL_S = 0.05
+#: The same with the backlight off, most of a panel's day: a waking tap may take 0.2 s
+#: (the light comes on, the tap itself is swallowed), and each look costs a wake-up.
+ASLEEP_POLL_S = 0.2
 
 
 def _logged(what: str, raw: tuple[float, float], pos: tuple[int, int]) -> tuple[int, int]:
@@ -29,16 +32,16 @@ def _logged(what: str, raw: tuple[float, float], pos: tuple[int, int]) -> tuple[
     return pos
 
 
-def _idle_wait(bus) -> None:
+def _idle_wait(bus, poll_s: float = TOUCH_POLL_S) -> None:
     """Sleep until a publish, a pending SDL event or one second (ages count in seconds).
 
     Not pygame.event.wait: on drivers without a native wait (dummy, KMSDRM) SDL makes that
     a 1 ms polling loop, the largest idle cost there was. Touches are seen within
-    TOUCH_POLL_S; the loop's body runs only when there is something to do.
+    ``poll_s``; the loop's body runs only when there is something to do.
     """
     since = bus.version
     end = time.monotonic() + 1.0
-    while not bus.wait(since, TOUCH_POLL_S):
+    while not bus.wait(since, poll_s):
         if pygame.event.peek() or time.monotonic() >= end:
             return
 
@@ -55,12 +58,13 @@ def run(app: HmiApp, screen: Screen, exit_after_s: float = 0.0) -> int:
     frames = 0
     dark = False
     started = time.monotonic()
-    running = True
+    running = first = True
     while running:
         if exit_after_s and time.monotonic() - started >= exit_after_s:
             break
-        if frames:  # the first frame (the logo) goes out at once
-            _idle_wait(app.bus)
+        if not first:  # the first frame (the logo) goes out at once
+            _idle_wait(app.bus, ASLEEP_POLL_S if app.asleep else TOUCH_POLL_S)
+        first = False
         if time.monotonic() - last_housekeeping >= HOUSEKEEPING_S:
             release_memory()  # RSS crept up 5.6 MB a day without it
             last_housekeeping = time.monotonic()

@@ -215,10 +215,11 @@ def test_screen_on_a_bigger_turned_panel_centres_with_a_black_border(window):
 class RecordingApp:
     """Just enough of HmiApp for loop.run: it records what the loop hands it."""
 
-    def __init__(self):
+    def __init__(self, asleep=False):
         self.calls = []
-        self.asleep = False
+        self.asleep = asleep
         self.bus = self
+        self.waits = []
 
     def set_waker(self, waker):
         pass
@@ -226,6 +227,7 @@ class RecordingApp:
     version = 0
 
     def wait(self, since_version, timeout):
+        self.waits.append(timeout)
         return False  # no data ever arrives: only the posted events matter here
 
     def view(self):
@@ -272,6 +274,16 @@ def test_loop_turns_finger_and_mouse_events_back_and_counts_a_touch_once(window,
                          ("press", (0, 0)), ("release", (0, 0))]
     touches = [r.getMessage() for r in caplog.records if r.name == "hmi.loop"]
     assert len(touches) == 4 and "finger down raw" in touches[0]
+
+
+@pytest.mark.parametrize("asleep", [False, True])
+def test_the_loop_looks_for_touches_less_often_with_the_light_off(window, asleep):
+    from hmi import loop
+    screen = Screen(pygame.display.set_mode((480, 320)), PROFILES["480x320"], 0)
+    app = RecordingApp(asleep=asleep)
+    loop.run(app, screen, exit_after_s=0.5)
+    assert app.waits and set(app.waits) == {loop.ASLEEP_POLL_S if asleep else loop.TOUCH_POLL_S}
+    assert loop.TOUCH_POLL_S <= 0.05 < loop.ASLEEP_POLL_S <= 0.25
 
 
 # -- video driver and layout choice ----------------------------------------------------------
