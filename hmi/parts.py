@@ -16,8 +16,9 @@ Part = tuple[pygame.Surface, list[tuple[pygame.Rect, tuple]]]
 
 
 class PartCache:
-    #: A bar is 250 KB at 800x480; a dozen covers the pages one moves between.
-    def __init__(self, size: int = 12):
+    #: A bar is 250 KB at 800x480. A page stays open for many frames, so a few entries
+    #: give nearly every hit; a dozen made the day's soak grow 2.3 MB as they churned.
+    def __init__(self, size: int = 4):
         self._parts: OrderedDict[Hashable, Part] = OrderedDict()
         self._size = size
 

@@ -49,3 +49,8 @@ def test_live_loop_runs_on_the_simulator_and_stops_cleanly():
     assert r.returncode == 0, r.stderr
     frames = [l for l in r.stderr.splitlines() if "stopped after" in l]
     assert frames and int(frames[0].split("after ")[1].split()[0]) >= 2
+    # Power-on: the logo before the source is opened, and the journal says how soon.
+    lines = r.stderr.splitlines()
+    logo = next(i for i, l in enumerate(lines) if "logo on screen" in l)
+    source = next(i for i, l in enumerate(lines) if "source sim" in l)
+    assert logo < source and int(lines[logo].split("screen ")[1].split()[0]) < 5000

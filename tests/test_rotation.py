@@ -277,13 +277,36 @@ def test_loop_turns_finger_and_mouse_events_back_and_counts_a_touch_once(window,
 
 
 @pytest.mark.parametrize("asleep", [False, True])
-def test_the_loop_looks_for_touches_less_often_with_the_light_off(window, asleep):
+def test_the_loop_looks_for_touches_less_often_when_nobody_touches(window, asleep):
     from hmi import loop
     screen = Screen(pygame.display.set_mode((480, 320)), PROFILES["480x320"], 0)
     app = RecordingApp(asleep=asleep)
-    loop.run(app, screen, exit_after_s=0.5)
+    pygame.event.get()
+    loop.run(app, screen, exit_after_s=0.3)
     assert app.waits and set(app.waits) == {loop.ASLEEP_POLL_S if asleep else loop.TOUCH_POLL_S}
-    assert loop.TOUCH_POLL_S <= 0.05 < loop.ASLEEP_POLL_S <= 0.25
+
+
+def test_after_a_touch_the_loop_looks_every_frame(window):
+    from hmi import loop
+    screen = Screen(pygame.display.set_mode((480, 320)), PROFILES["480x320"], 0)
+    app = RecordingApp()
+    pygame.event.get()
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(10, 10), button=1,
+                                         touch=False))
+    loop.run(app, screen, exit_after_s=0.3)
+    assert app.calls == [("press", (10, 10))]
+    assert app.waits and set(app.waits) == {loop.ACTIVE_POLL_S}
+
+
+def test_poll_interval_follows_the_hand_and_the_light():
+    from hmi.loop import (ACTIVE_POLL_S, ACTIVE_WINDOW_S, ASLEEP_POLL_S, TOUCH_POLL_S,
+                          poll_interval)
+    assert poll_interval(False, 0.5) == ACTIVE_POLL_S
+    assert poll_interval(False, ACTIVE_WINDOW_S + 0.1) == TOUCH_POLL_S
+    assert poll_interval(False, float("inf")) == TOUCH_POLL_S
+    assert poll_interval(True, 0.5) == ASLEEP_POLL_S
+    # A tap is seen within 0.1 s from rest, and a finger at work at the frame rate.
+    assert ACTIVE_POLL_S <= 1 / 30 + 1e-9 and TOUCH_POLL_S <= 0.1 < ASLEEP_POLL_S <= 0.25
 
 
 # -- video driver and layout choice ----------------------------------------------------------
