@@ -350,3 +350,12 @@ def test_capture_reader_names_a_corrupt_line(tmp_path):
     path.write_text("1781510400.0 tx 0103\n1781510400.1 rx 01ZZ\n")
     with pytest.raises(ValueError, match="bad.mbcap:2"):
         list(capture.read_records(path))
+
+
+def test_the_protocol_table_and_the_register_map_agree_on_the_ids():
+    # Listed twice (the brands for the screen, the range for writes): a brand the map
+    # refuses could be chosen but never written, an id the table lacks never chosen.
+    from hmi.protocols import load_protocols
+    ids = list(load_protocols())
+    field = MAP.field("settings.protocol_id")
+    assert ids == list(range(int(field.min), int(field.max) + 1))
