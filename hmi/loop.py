@@ -75,6 +75,7 @@ def run(app: HmiApp, screen: Screen, exit_after_s: float = 0.0) -> int:
     started = time.monotonic()
     running = first = True
     last_input = float("-inf")
+    shown_page = None
     while running:
         if exit_after_s and time.monotonic() - started >= exit_after_s:
             break
@@ -112,6 +113,11 @@ def run(app: HmiApp, screen: Screen, exit_after_s: float = 0.0) -> int:
             if wait > 0:
                 pygame.time.wait(wait)
             app.draw(screen.frame, state)
+            page = (app.last_frame.page, app.last_frame.address)
+            if page != shown_page:
+                # A new page goes out whole: no half-old picture between two partial updates.
+                screen.presenter.invalidate()
+                shown_page = page
             screen.present()
             last_flip = pygame.time.get_ticks()
             frames += 1

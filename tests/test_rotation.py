@@ -5,6 +5,7 @@ property), then through pygame (the turned surface puts each pixel where the tra
 says), then through the real event loop with posted finger and mouse events.
 """
 import logging
+import types
 
 import pygame
 import pytest
@@ -296,6 +297,40 @@ def test_after_a_touch_the_loop_looks_every_frame(window):
     loop.run(app, screen, exit_after_s=0.3)
     assert app.calls == [("press", (10, 10))]
     assert app.waits and set(app.waits) == {loop.ACTIVE_POLL_S}
+
+
+class PagingApp(RecordingApp):
+    """Draws a scripted run of (page, pack) frames, a dot moving on each, then stops."""
+
+    def __init__(self, script):
+        super().__init__()
+        self.script = list(script)
+        self.drawn = 0
+        self.last_frame = None
+
+    def wait(self, since_version, timeout):
+        return True  # a publish each time: the next scripted frame
+
+    def needs_draw(self, state):
+        return self.drawn < len(self.script)
+
+    def draw(self, surface, state):
+        page, address = self.script[self.drawn]
+        surface.fill((40, 40, 40) if page == "cells" else (40, 40, 41))
+        surface.fill((255, 255, 255), pygame.Rect(10 + 5 * self.drawn, 10, 4, 4))
+        self.last_frame = types.SimpleNamespace(page=page, address=address)
+        self.drawn += 1
+
+
+def test_a_new_page_or_pack_goes_out_whole_and_the_same_page_in_pieces(window):
+    from hmi import loop
+    screen = Screen(pygame.display.set_mode((480, 320)), PROFILES["480x320"], 0)
+    # Two cells frames, the pack page, the detail of pack 1, then of pack 2.
+    app = PagingApp([("cells", 1), ("cells", 1), ("pack", 1), ("pack-detail", 1),
+                     ("pack-detail", 1), ("pack-detail", 2)])
+    loop.run(app, screen, exit_after_s=0.6)
+    assert app.drawn == 6
+    assert screen.presenter.full_updates == 4 and screen.presenter.partial_updates == 2
 
 
 def test_poll_interval_follows_the_hand_and_the_light():
