@@ -180,6 +180,16 @@ def run_live(args, cfg) -> int:
     from hmi import display
     from hmi.theme import load_theme
     log.info("%s", cfg.describe())
+    driver = _NOT_OPENED
+    if cfg.origin.get("source") == "command line":
+        # Someone at a keyboard: a mistake in --source ends the run before any window
+        # opens. A panel's source comes from its settings file and opens behind the logo.
+        from drivers import DriverError
+        try:
+            driver = open_driver(cfg)
+        except DriverError as exc:
+            print(f"--source {cfg.source!r}: {exc}", file=sys.stderr)
+            return 2
     theme = load_theme(cfg.theme)
     try:
         display.init_video(cfg.fullscreen)
@@ -195,22 +205,22 @@ def run_live(args, cfg) -> int:
         log.info("logo on screen %.0f ms after run_hmi started",
                  1000 * (time.monotonic() - STARTED))
     try:
-        return run_app(args, cfg, theme, screen)
+        return run_app(args, cfg, theme, screen,
+                       open_driver(cfg) if driver is _NOT_OPENED else driver)
     finally:
         pygame.quit()
 
 
-def run_app(args, cfg, theme, screen) -> int:
+#: run_live's marker for "the source is opened behind the logo".
+_NOT_OPENED = object()
+
+
+def run_app(args, cfg, theme, screen, driver) -> int:
     from drivers import DriverError
     from hmi import loop
     from hmi.app import HmiApp
     from hmi.backlight import find_backlight
     from hmi.bus import DataBus, Freshness
-    try:
-        driver = open_driver(cfg)
-    except DriverError as exc:
-        print(f"--source {cfg.source!r}: {exc}", file=sys.stderr)
-        return 2
     source = cfg.source if driver is not None else ""
     bus = DataBus(freshness=driver.freshness if driver else Freshness(),
                   local_address=driver.local_address if driver else 1, source=source)

@@ -205,8 +205,7 @@ class _PackReplay:
                 for ts, pack in self._reader(self._path, on_bad_line=on_bad_line or _ignore):
                     if t0 is None:
                         t0, start = ts, time.monotonic()
-                    if self._stop.wait(max(0.0, start + (ts - t0) / self._speed
-                                           - time.monotonic())):
+                    if self._wait_until(start + (ts - t0) / self._speed):
                         return
                     bus.publish(pack)
                     self._seen.add(pack.address)
@@ -221,6 +220,16 @@ class _PackReplay:
         except Exception as exc:  # an unreadable capture ends the replay, not the app
             log.exception("replay of %s stopped", self._path)
             bus.report_problem(None, f"capture unreadable: {exc}")
+
+    def _wait_until(self, due: float) -> bool:
+        """Sleep until ``due`` (monotonic); True if stopped meanwhile. In pieces: a gap of
+        years between two records would overflow one Event.wait."""
+        while True:
+            left = due - time.monotonic()
+            if left <= 0:
+                return self._stop.is_set()
+            if self._stop.wait(min(left, 3600.0)):
+                return True
 
     def _bad_line(self, bus: DataBus, problem: str) -> None:
         """A skipped line: counted, and the first one said at once (in the log and on the

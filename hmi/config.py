@@ -297,9 +297,16 @@ def deepest_key(raw: bytes) -> int:
     """Parts in the longest dotted key or table name in a TOML text (linear time)."""
     deepest = 0
     for line in raw.splitlines():
-        # The key side of each line (a table header is all key side); a value's dots are
-        # in strings or numbers, and its inline tables cost tomllib only linear memory.
-        key_side = line.split(b"#", 1)[0].split(b"=", 1)[0]
+        code = line.split(b"#", 1)[0]
+        # Keys stand left of "=" and in [table] headers. Other lines continue a value
+        # (a multi-line string or array) and may hold any dots; so may a value, whose
+        # inline tables cost tomllib only linear memory.
+        if b"=" in code:
+            key_side = code.split(b"=", 1)[0]
+        elif code.lstrip().startswith(b"["):
+            key_side = code
+        else:
+            continue
         for run in _NOT_KEY.split(key_side):
             deepest = max(deepest, run.count(b".") + 1)
     return deepest

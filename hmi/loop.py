@@ -40,14 +40,16 @@ def _logged(what: str, raw: tuple[float, float], pos: tuple[int, int]) -> tuple[
     return pos
 
 
-def _idle_wait(bus, poll_s: float = TOUCH_POLL_S) -> None:
+def _idle_wait(bus, since: int, poll_s: float = TOUCH_POLL_S) -> None:
     """Sleep until a publish, a pending SDL event or one second (ages count in seconds).
+
+    ``since`` is the version of the state last looked at: a publish after that look, even
+    one before this call, ends the wait at once.
 
     Not pygame.event.wait: on drivers without a native wait (dummy, KMSDRM) SDL makes that
     a 1 ms polling loop, the largest idle cost there was. Touches are seen within
     ``poll_s``; the loop's body runs only when there is something to do.
     """
-    since = bus.version
     end = time.monotonic() + 1.0
     while not bus.wait(since, poll_s):
         if pygame.event.peek() or time.monotonic() >= end:
@@ -80,7 +82,7 @@ def run(app: HmiApp, screen: Screen, exit_after_s: float = 0.0) -> int:
         if exit_after_s and time.monotonic() - started >= exit_after_s:
             break
         if not first:  # the first frame (the logo) goes out at once
-            _idle_wait(app.bus, poll_interval(app.asleep, time.monotonic() - last_input))
+            _idle_wait(app.bus, seen, poll_interval(app.asleep, time.monotonic() - last_input))
         first = False
         if time.monotonic() - last_housekeeping >= HOUSEKEEPING_S:
             release_memory()  # RSS crept up 5.6 MB a day without it
@@ -101,6 +103,7 @@ def run(app: HmiApp, screen: Screen, exit_after_s: float = 0.0) -> int:
                 app.release(_logged("finger up", (ev.x, ev.y), screen.finger(ev.x, ev.y)))
         app.update()
         state = app.bus.view()
+        seen = state.version
         if app.asleep:
             if not dark:
                 # With no backlight to switch (desktop), a black frame shows the sleep.

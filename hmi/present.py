@@ -52,6 +52,8 @@ def changed_rects(prev: Optional[bytes], cur: bytes, size: tuple[int, int],
         if prev[y0 * pitch:y1 * pitch] == cur[y0 * pitch:y1 * pitch]:
             continue
         tiles = _band_tiles(prev, cur, width, pitch, y0, y1, tile_w)
+        if not tiles:
+            continue  # only bytes past the row's last pixel differ (a padded pitch)
         start = last = tiles[0]
         for t in tiles[1:] + [None]:
             if t is not None and t == last + 1:

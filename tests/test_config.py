@@ -308,6 +308,8 @@ def test_corrupt_file_gives_the_defaults_and_one_line(tmp_path, caplog, content,
     'rotation = 90  # see the manual ..................\n',
     '[touch]\nx_min = 0.0125\ny_max = 0.98\n',
     'source = "modbus:/dev/ttyUSB0?packs=1-4"\ntheme = "../a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.json"\n',
+    'note = """\nA1.B2.C3.D4.E5.F6.G7.H8.I9.J1.K2.L3.M4.N5.O6.P7.Q8\n"""\n',
+    'note = [\n  "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.json",\n]\n',
 ])
 def test_dots_in_comments_numbers_and_strings_are_not_deep_keys(tmp_path, caplog, text):
     f = tmp_path / "hmi.toml"

@@ -85,3 +85,8 @@ def test_padded_rows_are_read_with_their_pitch():
     rects = changed_rects(bytes(a), bytes(b), (width, height), pitch=pitch)
     assert rects and covered(rects, 70, 30)
     assert not covered(rects, 5, 5)
+
+
+def test_a_difference_only_in_row_padding_sends_nothing():
+    # Two 2x1 frames whose 12-byte rows differ only past the second pixel.
+    assert changed_rects(bytes(12), bytes(8) + b"\1\2\3\4", (2, 1), pitch=12) == []

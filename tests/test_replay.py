@@ -6,6 +6,7 @@ import dataclasses
 import logging
 import re
 import sys
+import time
 import types
 
 import can
@@ -17,6 +18,7 @@ from drivers.can import CanDriver
 from drivers.can.broadcast import master_frames
 from drivers.replay import ReplayDriver, system_at
 from drivers.simbms import SIM_EPOCH
+from hmi.bus import DataBus, FakeClock
 from hmi.model import LinkState
 from tests.can_support import CollectingBus, channel, pack, wait_for
 from tests.conftest import ROOT
@@ -278,3 +280,29 @@ def test_a_modbus_capture_replays_past_its_corrupt_lines_and_says_so(tmp_path, c
     said = [r.getMessage() for r in caplog.records]
     assert any("site.mbcap:9" in m for m in said), said  # the first one, by line number
     assert any("3 unreadable lines" in m for m in said), said
+
+
+def test_a_capture_time_no_clock_can_show_is_a_bad_line(tmp_path):
+    from drivers.modbus import capture
+    path = tmp_path / "t.mbcap"
+    path.write_text("1e13 tx 010300000026\n-5 tx 010300000026\n1781510400.0 tx 010300000026\n")
+    bad: list[str] = []
+    records = list(capture.read_records(path, on_bad_line=bad.append))
+    assert [r.time for r in records] == [1781510400.0]
+    assert [b.split(":")[1] for b in bad] == ["1", "2"]
+
+
+def test_a_long_gap_in_a_capture_is_slept_in_pieces_and_stops_at_once(tmp_path):
+    from drivers.replay import _PackReplay
+    pairs = [(0.0, pack(1)), (4.0e9, pack(1, current_a=2.0))]  # 126 years apart
+    replay = _PackReplay(lambda p, on_bad_line: iter(pairs), tmp_path / "x.mbcap",
+                         speed=0.001, loop=False)
+    bus = DataBus(FakeClock(0.0))
+    replay.start(bus)
+    try:
+        wait_for(lambda: bus.view().pack(1) is not None, what="the first record")
+        assert replay._thread.is_alive()  # waiting for the second, not crashed
+    finally:
+        t0 = time.monotonic()
+        replay.stop()
+        assert time.monotonic() - t0 < 1.0 and not replay._thread.is_alive()

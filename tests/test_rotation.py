@@ -232,7 +232,7 @@ class RecordingApp:
         return False  # no data ever arrives: only the posted events matter here
 
     def view(self):
-        return None
+        return types.SimpleNamespace(version=self.version)
 
     def update(self):
         pass
@@ -331,6 +331,25 @@ def test_a_new_page_or_pack_goes_out_whole_and_the_same_page_in_pieces(window):
     loop.run(app, screen, exit_after_s=0.6)
     assert app.drawn == 6
     assert screen.presenter.full_updates == 4 and screen.presenter.partial_updates == 2
+
+
+def test_a_publish_just_after_the_look_ends_the_next_wait_at_once(window):
+    import time
+
+    from hmi import loop
+    from hmi.bus import DataBus
+    from tests.test_bus import snap
+    pygame.display.set_mode((480, 320))
+    pygame.event.get()
+    bus = DataBus()
+    looked_at = bus.view().version
+    bus.publish(snap())  # lands between the frame's look and the wait
+    t0 = time.monotonic()
+    loop._idle_wait(bus, looked_at, poll_s=0.05)
+    assert time.monotonic() - t0 < 0.03
+    t0 = time.monotonic()
+    loop._idle_wait(bus, bus.view().version, poll_s=0.05)  # nothing new: the full second
+    assert time.monotonic() - t0 >= 0.95
 
 
 def test_poll_interval_follows_the_hand_and_the_light():

@@ -29,7 +29,7 @@ def flip():
     os._exit(0)
 pygame.display.flip = flip
 import run_hmi
-run_hmi.main(sys.argv[1:])
+sys.exit(run_hmi.main(sys.argv[1:]))
 """
 
 
@@ -38,11 +38,15 @@ def golden_hash(name: str) -> str:
         return hashlib.sha256(im.convert("RGB").tobytes()).hexdigest()
 
 
-def first_frame(tmp_path, *args) -> tuple[str, set[str]]:
+def start(tmp_path, *args, env_extra=None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HMI_")}
-    env.update(SDL_VIDEODRIVER="dummy", XDG_CONFIG_HOME=str(tmp_path))
-    r = subprocess.run([sys.executable, "-c", FIRST_FRAME, "--log-level", "CRITICAL", *args],
-                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    env.update(SDL_VIDEODRIVER="dummy", XDG_CONFIG_HOME=str(tmp_path), **(env_extra or {}))
+    return subprocess.run([sys.executable, "-c", FIRST_FRAME, "--log-level", "CRITICAL", *args],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+
+def first_frame(tmp_path, *args, env_extra=None) -> tuple[str, set[str]]:
+    r = start(tmp_path, *args, env_extra=env_extra)
     out = dict(line.split(" ", 1) for line in r.stdout.splitlines() if " " in line)
     assert "SHOWN" in out, r.stdout + r.stderr
     return out["SHOWN"], set(out["LOADED"].split())
@@ -50,7 +54,9 @@ def first_frame(tmp_path, *args) -> tuple[str, set[str]]:
 
 @pytest.mark.parametrize("source", ["sim", "modbus:/dev/ttyUSB-none", "can:virtual:splash"])
 def test_the_first_frame_is_the_logo_and_the_link_is_not_loaded_yet(tmp_path, source):
-    shown, loaded = first_frame(tmp_path, "--size", "800x480", "--source", source)
+    # As on a panel: the source from the settings (here the environment), not typed.
+    shown, loaded = first_frame(tmp_path, "--size", "800x480",
+                                env_extra={"HMI_SOURCE": source})
     assert shown == golden_hash("logo-800x480")
     late = {"hmi.app", "hmi.model", "hmi.bus", "drivers.base", "drivers.sim", "drivers.modbus",
             "drivers.can", "pymodbus", "can", "cantools", "screens.cells", "tomllib"}
@@ -63,6 +69,18 @@ def test_a_settings_file_is_read_before_the_logo(tmp_path):
     shown, loaded = first_frame(tmp_path, "--config", str(settings))
     assert shown == golden_hash("logo-480x272")  # the file's panel size, so it was read
     assert "tomllib" in loaded and "drivers.sim" not in loaded
+
+
+def test_a_typed_source_is_checked_before_any_window_opens(tmp_path):
+    r = start(tmp_path, "--source", "sim:packs=abc")
+    assert r.returncode == 2 and "packs" in r.stderr
+    assert "SHOWN" not in r.stdout  # nothing was ever presented
+
+
+def test_a_bad_source_in_the_settings_shows_the_logo_then_no_data(tmp_path):
+    shown, loaded = first_frame(tmp_path, "--size", "480x272",
+                                env_extra={"HMI_SOURCE": "sim:packs=abc"})
+    assert shown == golden_hash("logo-480x272")
 
 
 def test_another_start_page_skips_the_logo(tmp_path):

@@ -73,6 +73,10 @@ class CaptureRecord:
     data: bytes
 
 
+#: Unix time past which a capture's clock cannot be (2106): a later one is a corrupt line.
+LATEST_TIME = 2.0 ** 32
+
+
 def read_records(path: str | Path, on_bad_line: Optional[Callable[[str], None]] = None
                  ) -> Iterator[CaptureRecord]:
     """The events of a capture file, in order.
@@ -104,7 +108,7 @@ def _parse_line(line: str) -> Optional[CaptureRecord]:
         t = float(parts[0])
     except ValueError:
         raise ValueError(f"bad time {parts[0][:20]!r}") from None
-    if not math.isfinite(t):
+    if not (math.isfinite(t) and 0.0 <= t < LATEST_TIME):
         raise ValueError(f"bad time {parts[0][:20]!r}")
     direction, body = parts[1], parts[2] if len(parts) > 2 else ""
     if direction in ("tx", "rx"):
