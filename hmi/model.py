@@ -300,6 +300,11 @@ class SystemSnapshot:
     max_cell_mv: Optional[int] = None
     min_temp_c: Optional[float] = None
     max_temp_c: Optional[float] = None
+    #: Where the extremes are, as the BMS names them (CAN 0x374-0x377, e.g. "4-13").
+    min_cell_name: Optional[str] = None
+    max_cell_name: Optional[str] = None
+    min_temp_name: Optional[str] = None
+    max_temp_name: Optional[str] = None
     protections: frozenset[str] = frozenset()
     alarms: frozenset[str] = frozenset()
     charge_enable: Optional[bool] = None

@@ -2,6 +2,8 @@
 packs are left out and why."""
 from __future__ import annotations
 
+from typing import Optional
+
 import pygame
 
 from hmi import format as fmt
@@ -111,11 +113,20 @@ class SystemPage(Page):
         row(cv, lrows[3], "Discharge limit",
             f"{fmt.amps_plain(sysm.discharge_current_limit_a)} A", role="label_bold")
         rrows = rows(right.inflate(0, -p.gap), 4, 0)
-        row(cv, rrows[0], "Cell max", f"{fmt.millivolts(sysm.max_cell_mv)} mV", role="label_bold")
-        row(cv, rrows[1], "Cell min", f"{fmt.millivolts(sysm.min_cell_mv)} mV", role="label_bold")
+        for r, label, mv, name in ((rrows[0], "Cell max", sysm.max_cell_mv, sysm.max_cell_name),
+                                   (rrows[1], "Cell min", sysm.min_cell_mv, sysm.min_cell_name)):
+            value = _with_place(fmt.millivolts(mv), name)
+            # A name may be 8 wide letters: a smaller face rather than over the label.
+            room = r.width - 3 * p.margin - cv.text.size(label, "label")[0]
+            row(cv, r, label, value, role=cv.text.fit(value, ("label_bold", "small_bold"), room))
         n = len(sysm.protections)
         row(cv, rrows[2], "Protections", ", ".join(sorted(sysm.protections)) or "none",
             Tone.ALARM if n else Tone.NORMAL, role="label_bold")
-        text(cv, "No pack or cell data on CAN", "small", cv.theme.text_muted,
+        text(cv, "No per-pack data on CAN", "small", cv.theme.text_muted,
              (rrows[3].x + p.margin, rrows[3].centery), "midleft")
         cv.stale = False
+
+
+def _with_place(millivolts: str, name: Optional[str]) -> str:
+    # The BMS's own name for the cell, as it sent it: which pack and cell is its business.
+    return f"{millivolts} mV · {name}" if name else f"{millivolts} mV"
