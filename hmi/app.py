@@ -19,7 +19,7 @@ from hmi.bus import DataBus
 from hmi.model import BusState, Command, CommandResult, LinkState, PackLink, PackView, alarm_code
 from hmi.profile import Profile
 from hmi.protocols import load_protocols
-from hmi.parts import PartCache
+from hmi.cache import LruCache
 from hmi.text import TextRenderer
 from hmi.theme import Theme
 from hmi.widgets import Canvas, Target
@@ -84,7 +84,7 @@ class HmiApp:
         self.pages: dict[str, Page] = all_pages()
         self.protocols = load_protocols()
         self.text = TextRenderer(theme, profile)
-        self.parts = PartCache()
+        self.parts: LruCache = LruCache(chrome.NAV_BARS_KEPT)
         self.logo_seconds = logo_seconds
         self.ui = UiState(page=start_page)
         self.notice: Optional[Notice] = None

@@ -1,10 +1,9 @@
 """Fonts by role and a cache of rendered text: glyph rasterising is the costly part on a Pi."""
 from __future__ import annotations
 
-from collections import OrderedDict
-
 import pygame
 
+from hmi.cache import LruCache
 from hmi.profile import Profile
 from hmi.theme import Color, Theme
 
@@ -38,11 +37,12 @@ class TextRenderer:
         self.theme = theme
         self.profile = profile
         self._fonts: dict[str, pygame.font.Font] = {}
-        self._cache: OrderedDict[tuple, pygame.Surface] = OrderedDict()
-        self._cache_size = cache_size
-        self._cache_bytes = cache_bytes
-        #: Pixel bytes of the surfaces in the cache now.
-        self.cached_bytes = 0
+        self._cache: LruCache[pygame.Surface] = LruCache(cache_size, cache_bytes, surface_bytes)
+
+    @property
+    def cached_bytes(self) -> int:
+        """Pixel bytes of the surfaces in the cache now."""
+        return self._cache.bytes
 
     def font(self, role: str) -> pygame.font.Font:
         f = self._fonts.get(role)
@@ -56,15 +56,9 @@ class TextRenderer:
     def render(self, text: str, role: str, color: Color) -> pygame.Surface:
         key = (text, role, color)
         surf = self._cache.get(key)
-        if surf is not None:
-            self._cache.move_to_end(key)
-            return surf
-        surf = self.font(role).render(text, True, color)
-        self._cache[key] = surf
-        self.cached_bytes += _bytes(surf)
-        while len(self._cache) > self._cache_size or (
-                self.cached_bytes > self._cache_bytes and len(self._cache) > 1):
-            self.cached_bytes -= _bytes(self._cache.popitem(last=False)[1])
+        if surf is None:
+            surf = self.font(role).render(text, True, color)
+            self._cache.put(key, surf)
         return surf
 
     def size(self, text: str, role: str) -> tuple[int, int]:
@@ -78,5 +72,5 @@ class TextRenderer:
         return roles[-1]
 
 
-def _bytes(surface: pygame.Surface) -> int:
+def surface_bytes(surface: pygame.Surface) -> int:
     return surface.get_pitch() * surface.get_height()

@@ -13,7 +13,7 @@ from typing import Optional
 import pygame
 
 from hmi import icons
-from hmi.parts import PartCache
+from hmi.cache import LruCache
 from hmi.profile import Profile
 from hmi.text import TextRenderer
 from hmi.theme import Color, Theme
@@ -46,7 +46,7 @@ class Canvas:
     stale: bool = False
     targets: list[Target] = field(default_factory=list)
     #: Finished pieces kept between frames (the app's); None draws everything afresh.
-    parts: Optional[PartCache] = None
+    parts: Optional[LruCache] = None
 
     def color(self, tone: Tone) -> Color:
         # Stale data keeps its layout but loses its meaning-colours: grey, not green.

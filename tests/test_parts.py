@@ -3,7 +3,7 @@ import pygame
 import pytest
 
 from hmi import chrome
-from hmi.parts import PartCache
+from hmi.cache import LruCache
 from hmi.profile import PROFILES
 from hmi.widgets import Canvas
 from screens import all_pages
@@ -40,7 +40,7 @@ def test_the_alarm_dot_and_the_page_set_are_part_of_the_key():
     pages = list(all_pages().values())
     bar = [p for p in pages if p.nav_label]
     rect = pygame.Rect(0, profile.height - profile.nav_h, profile.width, profile.nav_h)
-    parts = PartCache()
+    parts = LruCache(4)
     from hmi.text import TextRenderer
     from hmi.theme import load_theme
     theme = load_theme()
@@ -61,7 +61,7 @@ def test_the_alarm_dot_and_the_page_set_are_part_of_the_key():
 
 
 def test_the_cache_keeps_only_the_newest():
-    parts = PartCache(size=2)
+    parts = LruCache(2)
     s = pygame.Surface((1, 1))
     for k in "abc":
         parts.put(k, (s, []))
