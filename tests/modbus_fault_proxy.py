@@ -22,7 +22,6 @@ import os
 import queue
 import random
 import select
-import shutil
 import signal
 import subprocess
 import threading
@@ -32,6 +31,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
+
+from tests.conftest import require_tool
 
 #: 9600 baud, 8N1: ten bits a byte.
 BYTE_S_9600 = 10 / 9600
@@ -315,17 +316,6 @@ class FaultProxy:
 
 
 # -- helpers for the link tests ------------------------------------------------------------
-def require_tool(name: str) -> str:
-    """The tool's path. Missing: a failure in CI (.ci/run installs it), a skip elsewhere."""
-    import pytest
-    path = shutil.which(name)
-    if path:
-        return path
-    if os.environ.get("CI"):
-        pytest.fail(f"{name} is not installed; .ci/run must install it (apt-get install {name})")
-    pytest.skip(f"{name} is not installed (apt-get install {name}); CI runs this test")
-
-
 def wait_until(condition: Callable[[], object], timeout: float, interval: float = 0.02,
                what: str = "") -> float:
     """Poll until ``condition()`` is true; return the seconds it took, fail at the deadline."""

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import run_hmi
-from tests.conftest import ROOT
+from tests.conftest import ROOT, missing, needs
 
 DEPLOY = ROOT / "deploy"
 UNIT = DEPLOY / "bms-hmi.service"
@@ -60,19 +60,6 @@ def test_unit_runs_the_installed_app_full_screen_with_options_run_hmi_accepts():
     assert "PREFIX=/opt/bms-hmi\n" in INSTALL.read_text()
 
 
-def missing(reason: str) -> None:
-    """Skip on a developer's machine without the tool; in CI (.ci/run installs the Debian
-    package systemd) a missing tool is a failure, never a silent skip."""
-    if os.environ.get("CI"):
-        pytest.fail(reason + " — .ci/run should have installed it")
-    pytest.skip(reason)
-
-
-def needs(tool: str):
-    return pytest.mark.skipif(shutil.which(tool) is None and not os.environ.get("CI"),
-                              reason=f"{tool} not installed (Debian package systemd)")
-
-
 def host_unit_dir() -> Path:
     for d in (Path("/usr/lib/systemd/system"), Path("/lib/systemd/system")):
         if (d / "sysinit.target").exists():
@@ -95,7 +82,7 @@ def verify(root: Path, unit_text: str) -> subprocess.CompletedProcess:
                            "bms-hmi.service"], capture_output=True, text=True, timeout=60)
 
 
-@needs("systemd-analyze")
+@needs("systemd-analyze", "systemd")
 def test_systemd_analyze_verify_finds_nothing_and_would_find_a_mistake(tmp_path):
     r = verify(tmp_path, UNIT.read_text())
     assert r.returncode == 0 and r.stdout + r.stderr == "", r.stdout + r.stderr
@@ -182,7 +169,7 @@ def test_dry_run_adds_only_missing_group_memberships_and_skips_absent_groups(tmp
     assert "ok: venv has the packages of requirements.txt" in r.stdout
 
 
-needs_systemctl = needs("systemctl")
+needs_systemctl = needs("systemctl", "systemd")
 
 
 @needs_systemctl
@@ -234,7 +221,7 @@ def test_link_mode_points_the_app_at_the_checkout_once(tmp_path):
 
 
 @needs_systemctl
-@needs("systemd-analyze")
+@needs("systemd-analyze", "systemd")
 def test_the_installed_layout_passes_systemd_analyze(tmp_path):
     make_image(tmp_path)
     install(tmp_path)

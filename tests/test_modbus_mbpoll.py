@@ -13,7 +13,8 @@ import pytest
 from drivers.modbus.slave import SimSlave
 from drivers.simbms import SCENARIOS, BatterySim
 from hmi.model import TEMP_SENSORS
-from tests.modbus_fault_proxy import SocatPair, require_tool
+from tests.conftest import require_tool
+from tests.modbus_fault_proxy import SocatPair
 
 #: modbus.md: registers 31-37 carry these sensors.
 TEMP_REGISTERS = {"Cell1": 31, "Cell2": 32, "Cell3": 33, "Cell4": 34, "Pack": 35,
