@@ -180,10 +180,11 @@ def run_live(args, cfg) -> int:
     from hmi import display
     from hmi.theme import load_theme
     log.info("%s", cfg.describe())
-    driver = _NOT_OPENED
-    if cfg.origin.get("source") == "command line":
-        # Someone at a keyboard: a mistake in --source ends the run before any window
-        # opens. A panel's source comes from its settings file and opens behind the logo.
+    # Someone at a keyboard: a mistake in --source ends the run before any window opens.
+    # A panel's source comes from its settings and opens behind the logo (never fails).
+    typed = cfg.origin.get("source") == "command line"
+    driver = None
+    if typed:
         from drivers import DriverError
         try:
             driver = open_driver(cfg)
@@ -198,24 +199,20 @@ def run_live(args, cfg) -> int:
     except (display.DisplayError, pygame.error) as exc:
         log.error("cannot open the screen: %s", exc)
         return 2
+    text = None
     if args.page == "logo":
         # Power-on shows the brand at once; the link and the pages load behind it.
         from hmi.splash import show_logo
-        show_logo(screen, theme)
+        text = show_logo(screen, theme)
         log.info("logo on screen %.0f ms after run_hmi started",
                  1000 * (time.monotonic() - STARTED))
     try:
-        return run_app(args, cfg, theme, screen,
-                       open_driver(cfg) if driver is _NOT_OPENED else driver)
+        return run_app(args, cfg, theme, screen, driver if typed else open_driver(cfg), text)
     finally:
         pygame.quit()
 
 
-#: run_live's marker for "the source is opened behind the logo".
-_NOT_OPENED = object()
-
-
-def run_app(args, cfg, theme, screen, driver) -> int:
+def run_app(args, cfg, theme, screen, driver, text) -> int:
     from drivers import DriverError
     from hmi import loop
     from hmi.app import HmiApp
@@ -226,7 +223,7 @@ def run_app(args, cfg, theme, screen, driver) -> int:
                   local_address=driver.local_address if driver else 1, source=source)
     backlight = find_backlight() if cfg.fullscreen else None
     app = HmiApp(bus, screen.profile, theme, start_page=args.page, driver=driver, pin=cfg.pin,
-                 sleep_after_s=cfg.sleep_after, backlight=backlight)
+                 sleep_after_s=cfg.sleep_after, backlight=backlight, text=text)
     log.info("HMI %s on %s, source %s", theme.name, screen.profile.name, source or "none")
     if driver is not None:
         driver.start(bus)

@@ -73,7 +73,7 @@ class HmiApp:
     def __init__(self, bus: DataBus, profile: Profile, theme: Theme, *,
                  start_page: str = "logo", logo_seconds: float = LOGO_SECONDS,
                  driver=None, pin: str = DEFAULT_PIN, sleep_after_s: float = 0.0,
-                 backlight: Optional[Backlight] = None):
+                 backlight: Optional[Backlight] = None, text: Optional[TextRenderer] = None):
         self.bus = bus
         self.profile = profile
         self.theme = theme
@@ -83,7 +83,8 @@ class HmiApp:
         self.backlight = backlight or Backlight()
         self.pages: dict[str, Page] = all_pages()
         self.protocols = load_protocols()
-        self.text = TextRenderer(theme, profile)
+        # The splash's renderer when it drew the logo: its fonts are loaded already.
+        self.text = text or TextRenderer(theme, profile)
         self.parts: LruCache = LruCache(chrome.NAV_BARS_KEPT)
         self.logo_seconds = logo_seconds
         self.ui = UiState(page=start_page)

@@ -13,10 +13,12 @@ from hmi.widgets import Canvas
 from screens.logo import LogoPage
 
 
-def show_logo(screen: Screen, theme: Theme) -> None:
-    """Draw the logo page into the screen's frame and put it on the panel."""
+def show_logo(screen: Screen, theme: Theme) -> TextRenderer:
+    """Draw the logo page into the screen's frame and put it on the panel. Returns the
+    text renderer it used, for the app to go on with (fonts loaded, logo text cached)."""
+    text = TextRenderer(theme, screen.profile)
     surface = screen.frame
     surface.fill(theme.background)
-    cv = Canvas(surface, theme, screen.profile, TextRenderer(theme, screen.profile))
-    LogoPage().draw(cv, surface.get_rect(), None)
+    LogoPage().draw(Canvas(surface, theme, screen.profile, text), surface.get_rect(), None)
     screen.present()
+    return text
