@@ -201,8 +201,8 @@ class _PackReplay:
             while not self._stop.is_set():
                 played = 0
                 t0 = start = None
-                on_bad_line = (lambda why: self._bad_line(bus, why)) if first_pass else None
-                for ts, pack in self._reader(self._path, on_bad_line=on_bad_line or _ignore):
+                on_bad_line = (lambda why: self._bad_line(bus, why)) if first_pass else _ignore
+                for ts, pack in self._reader(self._path, on_bad_line=on_bad_line):
                     if t0 is None:
                         t0, start = ts, time.monotonic()
                     if self._wait_until(start + (ts - t0) / self._speed):

@@ -156,14 +156,21 @@ def _exists(check: Callable[[], bool]) -> bool:
         return False
 
 
-def _theme(value: Any, base: Path) -> Optional[Path]:
+def _optional_path(value: Any, base: Path, usable: Callable[[Path], bool],
+                   refusal: Callable[[Path], str]) -> Optional[Path]:
+    """A path setting where "" means "none"; ``usable`` checks it, ``refusal`` says why not."""
     text = _str(value)
     if not text:
         return None
     path = _path(text, base)
-    if not _exists(path.is_file):
-        raise ValueError(f"no such file {path} (\"\" = the built-in theme)")
+    if not _exists(lambda: usable(path)):
+        raise ValueError(refusal(path))
     return path
+
+
+def _theme(value: Any, base: Path) -> Optional[Path]:
+    return _optional_path(value, base, Path.is_file,
+                          lambda p: f"no such file {p} (\"\" = the built-in theme)")
 
 
 def _log_level(value: Any, _base: Path) -> str:
@@ -174,13 +181,8 @@ def _log_level(value: Any, _base: Path) -> str:
 
 
 def _record(value: Any, base: Path) -> Optional[Path]:
-    text = _str(value)
-    if not text:
-        return None
-    path = _path(text, base)
-    if not _exists(path.parent.is_dir):
-        raise ValueError(f"the folder {path.parent} does not exist (\"\" = do not record)")
-    return path
+    return _optional_path(value, base, lambda p: p.parent.is_dir(),
+                          lambda p: f"the folder {p.parent} does not exist (\"\" = do not record)")
 
 
 def _env_bool(text: str) -> Any:

@@ -15,6 +15,7 @@ see the README's table. No pygame here: the soak bench runs this same function.
 from __future__ import annotations
 
 import ctypes
+import functools
 import gc
 import logging
 import time
@@ -25,21 +26,17 @@ log = logging.getLogger(__name__)
 #: How often the loop calls release_memory: rare enough to cost nothing (about 10 ms).
 PERIOD_S = 3600.0
 
-_trim: Optional[Callable[[int], int]] = None
-_looked = False
 
-
+@functools.cache
 def _malloc_trim() -> Optional[Callable[[int], int]]:
     """glibc's malloc_trim, or None on a C library without it (musl, macOS)."""
-    global _trim, _looked
-    if not _looked:
-        _looked = True
-        try:
-            _trim = ctypes.CDLL(None).malloc_trim
-            _trim.argtypes = [ctypes.c_size_t]
-        except (OSError, AttributeError):
-            log.info("malloc_trim is not available here; the heap is not trimmed")
-    return _trim
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        log.info("malloc_trim is not available here; the heap is not trimmed")
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    return trim
 
 
 def release_memory() -> float:
