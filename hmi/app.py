@@ -16,10 +16,10 @@ import pygame
 from hmi import chrome
 from hmi.backlight import Backlight
 from hmi.bus import DataBus
+from hmi.cache import LruCache
 from hmi.model import BusState, Command, CommandResult, LinkState, PackLink, PackView, alarm_code
 from hmi.profile import Profile
 from hmi.protocols import load_protocols
-from hmi.cache import LruCache
 from hmi.text import TextRenderer
 from hmi.theme import Theme
 from hmi.widgets import Canvas, Target

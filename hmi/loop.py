@@ -75,15 +75,15 @@ def run(app: HmiApp, screen: Screen, exit_after_s: float = 0.0) -> int:
     frames = 0
     dark = False
     started = time.monotonic()
-    running = first = True
+    running = True
     last_input = float("-inf")
     shown_page = None
+    seen = None  # the bus version last looked at; none before the first frame
     while running:
         if exit_after_s and time.monotonic() - started >= exit_after_s:
             break
-        if not first:  # the first frame (the logo) goes out at once
+        if seen is not None:  # the first frame (the logo) goes out at once
             _idle_wait(app.bus, seen, poll_interval(app.asleep, time.monotonic() - last_input))
-        first = False
         if time.monotonic() - last_housekeeping >= HOUSEKEEPING_S:
             release_memory()  # RSS crept up 5.6 MB a day without it
             last_housekeeping = time.monotonic()
