@@ -26,13 +26,17 @@ def _extreme(e: Extreme | None, unit: str, fmt_value) -> str:
 
 
 def excluded_text(addresses, links) -> str:
-    """"P2 lost since 08:09:59" for one pack; "P2 stale, P5 lost" for several."""
+    """"P2 lost since 08:09:59" (or "P2 lost, no data yet") for one pack; "P2 stale, P5
+    lost" for several."""
     if not addresses:
         return "none"
     if len(addresses) == 1:
         a = addresses[0]
         link = links[a]
-        if link.state is LinkState.LOST and link.last_seen is not None:
+        if link.state is LinkState.LOST:
+            # Never heard since this screen started: no time to give, so the reason.
+            if link.last_seen is None:
+                return f"P{a} lost, {link.detail or 'never heard'}"
             return f"P{a} lost since {fmt.clock(link.last_seen)}"
         return f"P{a} {link.state.value} {fmt.age(link.age_s)}"
     return ", ".join(f"P{a} {links[a].state.value}" for a in addresses)

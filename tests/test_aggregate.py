@@ -65,3 +65,13 @@ def test_nothing_live_gives_no_numbers_at_all():
     s = summarize([pack(1, soc=50, full=200, link=STALE)])
     assert s.soc is None and s.current_a is None and s.max_cell is None
     assert s.excluded == (1,)
+
+
+def test_a_lost_pack_says_since_when_or_why_on_the_system_page():
+    from hmi.model import LinkState, PackLink
+    from screens.system import excluded_text
+    heard = PackLink(LinkState.LOST, 40.0, 1781510400.0 + 3600, "no reply")
+    never = PackLink(LinkState.LOST, None, None, "no data yet")
+    assert excluded_text([2], {2: heard}) == "P2 lost since 09:00:00"  # TZ=UTC in tests
+    assert excluded_text([2], {2: never}) == "P2 lost, no data yet"
+    assert excluded_text([2, 5], {2: heard, 5: never}) == "P2 lost, P5 lost"
