@@ -19,10 +19,15 @@ from screens.common import labelled_value, lost_panel, row
 SHORT_PLACE = {"Environment": "Env", "Cell1": "C1", "Cell2": "C2", "Cell3": "C3", "Cell4": "C4"}
 
 
+def _at(value: str, place: Optional[str]) -> str:
+    """"3256 mV  (1-12)": a value with where it is, written the same for every source."""
+    return f"{value}  ({place})" if place else value
+
+
 def _extreme(e: Extreme | None, unit: str, fmt_value) -> str:
     if e is None:
         return fmt.MISSING
-    return f"{fmt_value(e.value)} {unit}  ({e.address}-{SHORT_PLACE.get(e.where, e.where)})"
+    return _at(f"{fmt_value(e.value)} {unit}", f"{e.address}-{SHORT_PLACE.get(e.where, e.where)}")
 
 
 def excluded_text(addresses, links) -> str:
@@ -119,7 +124,8 @@ class SystemPage(Page):
         rrows = rows(right.inflate(0, -p.gap), 4, 0)
         for r, label, mv, name in ((rrows[0], "Cell max", sysm.max_cell_mv, sysm.max_cell_name),
                                    (rrows[1], "Cell min", sysm.min_cell_mv, sysm.min_cell_name)):
-            value = _with_place(fmt.millivolts(mv), name)
+            # The BMS's own name for the place, as it sent it (e.g. "2-12").
+            value = _at(f"{fmt.millivolts(mv)} mV", name)
             # A name may be 8 wide letters: a smaller face rather than over the label.
             room = r.width - 3 * p.margin - cv.text.size(label, "label")[0]
             row(cv, r, label, value, role=cv.text.fit(value, ("label_bold", "small_bold"), room))
@@ -130,7 +136,3 @@ class SystemPage(Page):
              (rrows[3].x + p.margin, rrows[3].centery), "midleft")
         cv.stale = False
 
-
-def _with_place(millivolts: str, name: Optional[str]) -> str:
-    # The BMS's own name for the cell, as it sent it: which pack and cell is its business.
-    return f"{millivolts} mV · {name}" if name else f"{millivolts} mV"

@@ -43,7 +43,7 @@ def test_cell_extremes_show_their_place_without_covering_the_label(profile, name
     rows, text, p = draw_rows(profile, names, monkeypatch)
     for label, name in (("Cell min", names[0]), ("Cell max", names[1])):
         rect, value, role = rows[label]
-        assert value.endswith(f"mV · {name}")
+        assert value.endswith(f"mV  ({name})")  # as the pack-based page writes places
         used = text.size(label, "label")[0] + text.size(value, role)[0] + 3 * p.margin
         assert used <= rect.width, (label, value, role, used, rect.width)
 
