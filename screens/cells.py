@@ -71,15 +71,20 @@ class CellsPage(Page):
                  None)):
             panel(cv, card)
             r = text(cv, label, "small", cv.theme.text_muted, (card.x + p.margin, card.y + p.gap // 2))
-            font = cv.text.font("value")
-            baseline = min(card.bottom - p.gap // 2 - font.get_descent(),
+            # The value under its label, inside the card: a smaller face in the short cards
+            # of the pack-detail page. (pygame's descent is negative.)
+            for role in ("value", "body_bold"):
+                font = cv.text.font(role)
+                if r.bottom + font.get_ascent() - font.get_descent() <= card.bottom - p.gap // 2:
+                    break
+            baseline = min(card.bottom - p.gap // 2 + font.get_descent(),
                            r.bottom + font.get_ascent())
-            v = value_unit(cv, value, "mV", card.x + p.margin, baseline, tone, value_role="value",
+            v = value_unit(cv, value, "mV", card.x + p.margin, baseline, tone, value_role=role,
                            unit_role="small")
             if up is None and snap.balancing:
                 self._balancing_legend(cv, card, len(snap.balancing))
             if up is not None:
-                size = cv.text.size("0", "value")[1] // 2
+                size = cv.text.size("0", role)[1] // 2
                 marker(cv, (card.right - p.margin - size // 2, v.centery), size, up,
                        cv.color(Tone.NORMAL))
 

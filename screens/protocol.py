@@ -93,11 +93,11 @@ class ProtocolPage(Page):
         self._brands(cv, grid, pager, brands, draft, settings, ctx.ui.scroll_of(self.id))
         lower = pygame.Rect(rect.x, grid.bottom + p.gap, rect.width - touch - p.gap, touch)
         addr_row, cvl_row = columns(lower, 2, p.gap)
-        self._stepper(cv, addr_row, "Battery address", f"{draft.address:02d}",
+        self._stepper(cv, addr_row, ("Battery address", "Address"), f"{draft.address:02d}",
                       f"{settings.address:02d}", "address",
                       draft.address > ADDRESS_RANGE[0], draft.address < ADDRESS_RANGE[1])
         lo_v, hi_v = (round(v * 10) for v in CHARGE_VOLTAGE_LIMIT_RANGE_V)
-        self._stepper(cv, cvl_row, "Charge limit", f"{draft.cvl_dv / 10:.1f} V",
+        self._stepper(cv, cvl_row, ("Charge limit", "Charge V"), f"{draft.cvl_dv / 10:.1f} V",
                       f"{settings.charge_voltage_limit_v:.1f} V", "cvl",
                       draft.cvl_dv > lo_v, draft.cvl_dv < hi_v)
         play = pygame.Rect(lower.right + p.gap, lower.y, touch, lower.height)
@@ -126,8 +126,10 @@ class ProtocolPage(Page):
         button(cv, down, "", ("scroll", self.id, 1, pages - 1), icon="down",
                enabled=page < pages - 1)
 
-    def _stepper(self, cv: Canvas, r: pygame.Rect, label: str, value: str, applied: str,
-                 field: str, can_dec: bool, can_inc: bool) -> None:
+    def _stepper(self, cv: Canvas, r: pygame.Rect, labels: tuple[str, str], value: str,
+                 applied: str, field: str, can_dec: bool, can_inc: bool) -> None:
+        """Label and value left of the − and + buttons; ``labels`` = (full, short), the
+        short one where the full one would run into the − button (480x320)."""
         p = cv.profile
         panel(cv, r)
         touch = min(r.height, p.min_touch_px)
@@ -135,9 +137,12 @@ class ProtocolPage(Page):
         minus = pygame.Rect(plus.x - p.gap - touch, r.y, touch, r.height)
         button(cv, minus, "", ("step", field, -1), icon="minus", enabled=can_dec)
         button(cv, plus, "", ("step", field, +1), icon="plus", enabled=can_inc)
+        room = minus.x - p.gap - (r.x + p.margin)
+        label = labels[0] if cv.text.size(labels[0], "small")[0] <= room else labels[1]
         text(cv, label, "small", cv.theme.text_muted, (r.x + p.margin, r.y + p.gap // 2))
         changed = value != applied
-        text(cv, value, "value", cv.color(Tone.ACCENT if changed else Tone.NORMAL),
+        text(cv, value, cv.text.fit(value, ("value", "body_bold"), room),
+             cv.color(Tone.ACCENT if changed else Tone.NORMAL),
              (r.x + p.margin, r.bottom - p.gap // 2), "bottomleft")
         # An edited value is drawn in the accent colour until applied; the before → after
         # list comes with the confirmation, where there is room for it.
