@@ -40,7 +40,7 @@ class Scene:
     #: UI state fields to set before drawing (scroll, selection, dialogs).
     ui: tuple = ()
     pages: tuple[str, ...] = ("pack", "cells", "temps")
-    #: A write or clear outcome shown at the foot of the page: (ok, text).
+    #: A write or clear outcome shown in the header's place: (ok, text).
     notice: tuple = ()
     #: A CAN recording to show instead of the simulator (``at`` = seconds into it).
     replay: str = ""
